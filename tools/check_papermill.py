@@ -5,7 +5,7 @@ fails loudly instead. The notebooks to check are listed in settings.ini
 (`papermill_nbs`); each parameter must have a type annotation and a comment,
 which `papermill --help-notebook` shows to users.
 """
-import sys
+import ast, sys
 from configparser import ConfigParser
 from pathlib import Path
 import papermill as pm
@@ -21,6 +21,9 @@ def problems(path):
     if '#| export' in cells[0].source: return [f'{path.name}: the parameters cell must not be exported']
     params = pm.inspect_notebook(str(path))
     if not params: return [f'{path.name}: the parameters cell defines no parameters']
+    assigned = [t.target.id if isinstance(t, ast.AnnAssign) else t.targets[0].id for t in ast.parse(cells[0].source).body]
+    unparsed = [k for k in assigned if k not in params]
+    if unparsed: return [f'{path.name}: papermill cannot parse parameter(s) {unparsed} (keep "name: type = value  # comment" without "=" in the comment)']
     return [f'{path.name}: parameter {k} needs a type annotation and a comment'
             for k, p in params.items() if p['inferred_type_name'] in ('None', '') or not p['help']]
 

@@ -1,0 +1,28 @@
+"The siamese-mammo command as installed: its stages, its one-line errors, and synth."
+import pandas as pd
+
+def test_help_lists_every_stage(run):
+    p = run('siamese-mammo', '--help', check=True)
+    for stage in ['synth', 'prepare', 'pretrain', 'evaluate', 'paper']: assert stage in p.stdout
+
+def test_missing_dataset_is_one_line(run, tmp_path):
+    p = run('siamese-mammo', 'pretrain', '--dataset', 'optimam96', '--data-dir', tmp_path)
+    assert p.returncode == 2
+    assert p.stderr.strip().splitlines() == [p.stderr.strip()]
+    assert 'optimam96: OPTIMAM (OMI-DB) not found at' in p.stderr and 'OMI-DB team' in p.stderr
+
+def test_unknown_method_is_one_line(run):
+    p = run('siamese-mammo', 'pretrain', '--method', 'mae')
+    assert p.returncode == 2 and "unknown method 'mae'" in p.stderr and 'Traceback' not in p.stderr
+
+def test_synth_writes_vindr_layout(run, tmp_path):
+    p = run('siamese-mammo', 'synth', '--out', tmp_path/'s', '--patients', 2, '--seed', 3, '--size', '384x288', '--workers', 1)
+    assert p.returncode == 0, p.stderr
+    ann = pd.read_csv(tmp_path/'s'/'finding_annotations.csv')
+    assert set(ann.height) == {384} and set(ann.width) == {288}
+    assert len(list((tmp_path/'s'/'images').rglob('*.dicom'))) == 8
+
+def test_module_entry_point(run):
+    "python -m siamese_mammo.cli (what torchrun -m calls) is the same command."
+    p = run('python', '-m', 'siamese_mammo.cli', '--help', check=True)
+    assert 'pretrain' in p.stdout

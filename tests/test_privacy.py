@@ -1,0 +1,18 @@
+"No fake patient name, ID or birth date from the synthetic DICOM headers reaches any output of a run."
+import pydicom
+from pathlib import Path
+
+def test_no_identifier_in_outputs(run, tmp_path):
+    data, out = tmp_path/'data', tmp_path/'runs'/'05_pretrain.ipynb'
+    out.parent.mkdir()
+    p = run('papermill', 'nbs/05_pretrain.ipynb', out, '-p', 'data_dir', data, '-p', 'synth_patients', 3)
+    assert p.returncode == 0, p.stderr[-2000:]
+    headers = [pydicom.dcmread(f, stop_before_pixels=True) for f in sorted((data/'raw'/'synth').rglob('*.dicom'))]
+    secrets = {v for h in headers for v in (str(h.PatientID), str(h.PatientBirthDate), *str(h.PatientName).split('^'))}
+    assert len(headers) == 12 and len({str(h.PatientID) for h in headers}) == 3
+    outputs = [f for f in tmp_path.rglob('*') if f.is_file() and 'raw' not in f.relative_to(tmp_path).parts]
+    assert out in outputs and any(f.name == 'exams.csv' for f in outputs)
+    for f in outputs:
+        text = f.read_bytes().decode('latin-1')
+        leaked = [s for s in secrets if s in text]
+        assert not leaked, f'{f}: {leaked}'
