@@ -31,9 +31,9 @@ def _add_options(parser:argparse.ArgumentParser, fn):
         parser.add_argument('--' + name.replace('_', '-'), dest=name, type=kind, default=default, required=d.default is inspect.Parameter.empty,
                             help=f'{d.docment or ""} (default: %(default)s)')
 
-# %% ../nbs/11_cli.ipynb #c0b15feb
+# %% ../nbs/11_cli.ipynb #4103f9bd
 STAGES = {
-    'synth': 'write a synthetic bilateral mammogram dataset in the VinDr-Mammo layout',
+    'synth': 'write a synthetic bilateral mammogram dataset in the VinDr-Mammo or OMI-DB layout',
     'prepare': 'register bilateral pairs and tile them into patch stores',
     'pretrain': 'pretrain an encoder (siamese, simclr or byol) on a prepared dataset',
     'evaluate': 'linear evaluation of pretrained encoders on the labelled patch sets',

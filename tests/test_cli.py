@@ -26,3 +26,16 @@ def test_module_entry_point(run):
     "python -m siamese_mammo.cli (what torchrun -m calls) is the same command."
     p = run('python', '-m', 'siamese_mammo.cli', '--help', check=True)
     assert 'pretrain' in p.stdout
+
+def test_synth_writes_omidb_layout_read_by_omidb_adapter(run, tmp_path):
+    p = run('siamese-mammo', 'synth', '--out', tmp_path/'o', '--patients', 2, '--seed', 3, '--size', '384x288', '--workers', 1, '--format', 'optimam')
+    assert p.returncode == 0, p.stderr
+    assert sorted(f.name for f in (tmp_path/'o'/'data').glob('*/*.json')) == ['imagedb_optm1.json', 'imagedb_optm2.json', 'nbss_optm1.json', 'nbss_optm2.json']
+    assert len(list((tmp_path/'o'/'images').rglob('*.dcm'))) == 8
+    from siamese_mammo.datasets import read_omidb
+    exams, skips = read_omidb(tmp_path/'o')
+    assert len(exams) + len(skips) == 8 and set(exams.height) == {384}
+
+def test_unknown_synth_format_is_one_line(run, tmp_path):
+    p = run('siamese-mammo', 'synth', '--out', tmp_path/'x', '--patients', 1, '--format', 'cbis')
+    assert p.returncode == 2 and "unknown synthetic format 'cbis'" in p.stderr and 'Traceback' not in p.stderr
