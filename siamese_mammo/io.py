@@ -16,8 +16,8 @@ import SimpleITK as sitk
 
 # %% auto #0
 __all__ = ['SALT_ENV', 'VIEWS', 'PAPER_SIZE', 'BadImage', 'to_uint16', 'atomic_write', 'DicomInfo', 'pseudonym', 'project_salt',
-           'read_dicom_header', 'read_dicom', 'write_dicom', 'read_pgm', 'write_png16', 'read_png16', 'resize',
-           'scale_boxes', 'breast_mask', 'chest_wall_left', 'normalise_orientation']
+           'read_dicom_header', 'read_dicom', 'write_dicom', 'read_pgm', 'write_png16', 'read_png16', 'read_image',
+           'resize', 'scale_boxes', 'breast_mask', 'chest_wall_left', 'normalise_orientation']
 
 # %% ../nbs/00_io.ipynb #6d2ca8c3
 class BadImage(ValueError):
@@ -151,6 +151,13 @@ def read_png16(path:Path|str # a 16-bit greyscale PNG
               ) -> np.ndarray:
     "Read a 16-bit greyscale PNG as uint16."
     with Image.open(path) as im: return np.asarray(im).astype(np.uint16)
+
+# %% ../nbs/00_io.ipynb #66eb42dd
+def read_image(path:Path|str # a DICOM (any other extension), PGM or 16-bit PNG file
+              ) -> np.ndarray:
+    "The pixels of any mammogram file the adapters list, as uint16 (bright = dense)."
+    suffix = Path(path).suffix.lower()
+    return read_pgm(path) if suffix == '.pgm' else read_png16(path) if suffix == '.png' else read_dicom(path)[0]
 
 # %% ../nbs/00_io.ipynb #50ffde4c
 PAPER_SIZE = (1152, 896)
