@@ -44,7 +44,7 @@ def ncc(a:np.ndarray, b:np.ndarray, # two images of one size
     a, b = a - a.mean(), b - b.mean()
     return float((a*b).sum()/(np.sqrt((a*a).sum()*(b*b).sum()) + 1e-12))
 
-# %% ../nbs/03_registration.ipynb #863b4ff0
+# %% ../nbs/03_registration.ipynb #445fbf62
 sitk.ProcessObject.SetGlobalDefaultNumberOfThreads(1)
 
 def _sitk(img:np.ndarray) -> sitk.Image: return sitk.GetImageFromArray(np.ascontiguousarray(img, np.float32))
@@ -56,7 +56,7 @@ def affine_registration(fixed:np.ndarray, moving:np.ndarray, # float images of o
     f, m = _sitk(fixed), _sitk(moving)
     reg = sitk.ImageRegistrationMethod()
     reg.SetMetricAsMattesMutualInformation(numberOfHistogramBins=32)
-    reg.SetMetricSamplingStrategy(reg.RANDOM); reg.SetMetricSamplingPercentage(0.1, seed)
+    reg.SetMetricSamplingStrategy(reg.RANDOM); reg.SetMetricSamplingPercentage(0.1, seed + 1)  # SimpleITK reads seed 0 as "use the clock"
     reg.SetInterpolator(sitk.sitkLinear)
     reg.SetOptimizerAsRegularStepGradientDescent(learningRate=1.0, minStep=1e-3, numberOfIterations=200, relaxationFactor=0.6)
     reg.SetOptimizerScalesFromPhysicalShift()
