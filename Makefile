@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install --disable-pip-version-check -q
 
-.PHONY: demo test install dev checks nbtest pytest readme clean
+.PHONY: demo synth figures bench test install dev checks nbtest pytest readme clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,11 +20,22 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 install: $(VENV)/.installed
 dev: $(VENV)/.installed-dev
 
-demo: install
+# The 50-woman synthetic set; rewriting it gives the same bytes, and a smaller set of the same seed is its prefix.
+synth: install
 	$(BIN)/siamese-mammo synth --out data/raw/synth --patients 50 --seed 0
+
+demo: synth
+	$(BIN)/siamese-mammo prepare --dataset synth --patch 96
 	mkdir -p runs/synth96/siamese
 	$(BIN)/papermill nbs/05_pretrain.ipynb runs/synth96/siamese/05_pretrain.ipynb -p dataset synth96
-	@echo "demo: synthetic set in data/raw/synth, executed notebook in runs/synth96/siamese/05_pretrain.ipynb"
+	@echo "demo: synthetic set in data/raw/synth, patch stores in data/processed/synth96, executed notebook in runs/synth96/siamese/05_pretrain.ipynb"
+
+figures: synth
+	$(BIN)/siamese-mammo prepare --dataset synth --patch 96
+	$(BIN)/python -c "from siamese_mammo.tiling import figure3; figure3('data/processed/synth96', 'figures/figure3_synth96.png')"
+
+bench: install
+	$(BIN)/python benchmarks/prepare_bench.py
 
 checks: dev
 	tools/unchanged nbs -- $(BIN)/nbdev_clean

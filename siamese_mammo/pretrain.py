@@ -58,13 +58,13 @@ def pick_device(device:str='auto' # auto, cpu or cuda
     if device == 'cuda' and not torch.cuda.is_available(): raise DatasetError('device cuda requested but no CUDA device is available')
     return torch.device('cuda' if device == 'cuda' or (device == 'auto' and torch.cuda.is_available()) else 'cpu')
 
-# %% ../nbs/05_pretrain.ipynb #c6aec0f9
+# %% ../nbs/05_pretrain.ipynb #95cafd00
 def prepare_run(cfg:PretrainConfig # the run's options
                ) -> tuple[Dataset, PatchStore]:
-    "Seed the run, make a synthetic dataset if it is the one asked for and absent, prepare the stores if needed and open them."
+    "Seed the run, make a synthetic dataset if it is the one asked for and absent, bring the stores up to date and open them."
     ds = cfg.resolve()
     if ds.source.name == 'synth' and not ds.has_raw(): synth_dataset(ds.raw, cfg.synth_patients, cfg.seed)
     ds.require_raw()
     seed_everything(cfg.seed)
-    if not (ds.processed/'pairs.npy').exists(): prepare(ds.source.name, ds.patch, raw=ds.raw, out=ds.processed, seed=cfg.seed)
+    prepare(ds.source.name, ds.patch, raw=ds.raw, out=ds.processed, seed=cfg.seed)
     return ds, open_store(ds.processed)
