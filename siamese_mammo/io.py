@@ -106,13 +106,13 @@ def read_dicom(path:Path|str # a DICOM file
     if padding is not None: img[padding] = img[~padding].min() if (~padding).any() else 0
     return to_uint16(img), info
 
-# %% ../nbs/00_io.ipynb #5bc2a04e
+# %% ../nbs/00_io.ipynb #c317b424
 def write_dicom(path:Path|str, # where to write
                 img:np.ndarray, # uint16 stored pixel values
                 monochrome1:bool=False, # store white as zero
                 **tags # header elements, e.g. PatientID='123', ViewPosition='CC'
                ):
-    "Write a minimal, valid digital mammography DICOM (tests and the synthetic generator)."
+    "Write a minimal, valid digital mammography DICOM (tests and the synthetic generator); return its header."
     from pydicom.dataset import Dataset, FileMetaDataset
     from pydicom.uid import ExplicitVRLittleEndian, generate_uid
     meta = FileMetaDataset()
@@ -129,6 +129,8 @@ def write_dicom(path:Path|str, # where to write
     ds.PixelData = np.ascontiguousarray(img, dtype=np.uint16).tobytes()
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     ds.save_as(path, enforce_file_format=True)
+    del ds.PixelData
+    return ds
 
 # %% ../nbs/00_io.ipynb #aa872a37
 def read_pgm(path:Path|str # a binary (P5) or ASCII (P2) PGM file
