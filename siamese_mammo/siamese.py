@@ -17,7 +17,7 @@ from sklearn.mixture import GaussianMixture
 
 # %% auto #0
 __all__ = ['EMBEDDING', 'CUTOFFS', 'SCORES', 'encoder', 'to_input', 'SiameseNet', 'SoftLabeller', 'GMMLabeller',
-           'soft_label_loss', 'cross_loss', 'average_auc', 'SiameseMethod']
+           'soft_label_loss', 'cross_loss', 'average_auc', 'SiameseMethod', 'figure4']
 
 # %% ../nbs/06_siamese.ipynb #0e1932f8
 EMBEDDING = 512
@@ -222,3 +222,39 @@ class SiameseMethod:
         for k, lab in enumerate(self.labellers, 1): lab.load_state_dict(state[f'labeller{k}'])
 
     def encoders(self) -> dict[str, nn.Module]: return {f'encoder{k}': _unwrap(n).encoder for k, n in enumerate(self.nets, 1)}
+
+# %% ../nbs/06_siamese.ipynb #3ab6d919
+def _mixture_curves(ax, d:np.ndarray, gmm:dict, colour:str):
+    "Histogram of `d` (as a density) with each component's weighted normal density."
+    from scipy.stats import norm
+    ax.hist(d, bins=60, density=True, color=colour, alpha=0.45)
+    x = np.linspace(d.min(), d.max(), 300)
+    for k, (name, ls) in enumerate([('normal', '--'), ('abnormal', '-')]):
+        mean, sd, w = gmm['mean'][k], np.sqrt(gmm['var'][k]), gmm['weight'][k]
+        ax.plot(x, w*norm.pdf(x, mean, sd), ls, color='k', lw=1.2, label=f'{name}: mean {mean:.2f}, prior {w:.2f}')
+    ax.legend(fontsize=7); ax.set_yticks([])
+
+def figure4(run_dir:str, # a finished siamese run (metrics.json, distances.npz)
+            store_dir:str, # the prepared dataset it trained on
+            path:str|None=None, # where to save the figure (PNG or PDF); None: only return it
+            examples:int=4 # example pairs shown
+           ):
+    "Histograms of D1 and D2 with the fitted mixtures and priors, and example pairs with their D, P and q."
+    import json, matplotlib.pyplot as plt
+    from pathlib import Path
+    metrics, last = json.loads((Path(run_dir)/'metrics.json').read_text()), np.load(Path(run_dir)/'distances.npz')
+    gmms = [metrics['history'][-1][f'gmm{k}'] for k in (1, 2)]
+    pairs = np.load(Path(store_dir)/'pairs.npy', mmap_mode='r')
+    fig = plt.figure(figsize=(2.2*examples, 6.4))
+    top, bottom = fig.subfigures(2, 1, height_ratios=[1, 1.1])
+    for ax, k, gmm, colour in zip(top.subplots(1, 2), (1, 2), gmms, ('tab:blue', 'tab:orange')):
+        _mixture_curves(ax, last[f'd{k}'], gmm, colour); ax.set_title(f'network {k}: D{k} of {len(last["index"])} training pairs', fontsize=9)
+    lab = GMMLabeller(); lab.load_state_dict(torch.load(Path(run_dir)/'checkpoint.pt', weights_only=True)['method']['labeller1'])
+    p = lab.posterior(last['d1'])
+    picks = np.argsort(p)[np.linspace(0, len(p) - 1, examples).astype(int)]
+    for axs, i in zip(bottom.subplots(2, examples, squeeze=False).T, picks):
+        pair = np.asarray(pairs[last['index'][i]]); lo, hi = np.percentile(pair, [1, 99.5])
+        for ax, img in zip(axs, pair): ax.imshow(img, cmap='gray', vmin=lo, vmax=hi); ax.set_xticks([]); ax.set_yticks([])
+        axs[0].set_title(f"D1={last['d1'][i]:.2f} P1={p[i]:.2f}\nq1={last['q1'][i]:.2f}", fontsize=8)
+    if path: fig.savefig(path, dpi=150, bbox_inches='tight')
+    return fig
