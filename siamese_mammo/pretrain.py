@@ -287,7 +287,7 @@ def setup(cfg:PretrainConfig) -> Run:
     return Run(cfg, cfg.out_dir(), device, rank, world, method, opts, scheds, loaders,
                dict(epoch=0, history=[], best=None, best_epoch=None, floors=None))
 
-# %% ../nbs/05_pretrain.ipynb #cbdf4128
+# %% ../nbs/05_pretrain.ipynb #6d655a4c
 def save_checkpoint(run:Run):
     "Write the checkpoint of the epoch just finished (process 0)."
     if not run.main: return
@@ -312,11 +312,12 @@ def restore(run:Run) -> bool:
     return True
 
 def begin(run:Run):
-    "A fresh run: the method's initial pass over the training pairs, and the floors on the test pairs."
+    "A fresh run: the method's initial pass over the training pairs and the floors on the test pairs, checkpointed as epoch 0."
     t = time.time()
     log = run.method.begin(run.batches('train'), gather)
     run.state['floors'] = run.method.floors(run.batches('test'), gather)
     run.state['history'].append(dict(epoch=0, **log, seconds=time.time() - t))
+    save_checkpoint(run)   # epoch 0: a run that fails in its first epoch resumes without repeating this pass
 
 # %% ../nbs/05_pretrain.ipynb #652fce4d
 def _sync_buffers(nets):

@@ -52,7 +52,7 @@ class SiameseNet(nn.Module):
         e1, e2 = self.embed(pairs)
         return (e1 - e2).norm(dim=1), self.head(torch.cat([e1, e2], 1)).squeeze(1).float()
 
-# %% ../nbs/06_siamese.ipynb #c26462f3
+# %% ../nbs/06_siamese.ipynb #f66542ad
 class SoftLabeller(Protocol):
     "What the training loop needs from a soft labeller."
     def fit(self, d:np.ndarray) -> 'SoftLabeller': ...
@@ -82,9 +82,12 @@ class GMMLabeller:
     def abnormal(self) -> int: return int(np.argmax(self.gmm.means_.ravel()))
 
     def posterior(self, d:np.ndarray) -> np.ndarray:
-        "P: the probability that each distance belongs to the abnormal (larger-mean) component."
+        "P: the probability that each distance belongs to the abnormal (larger-mean) component (nan for a non-finite distance)."
         if self.gmm is None: raise RuntimeError('fit the labeller before asking for posteriors')
-        return self.gmm.predict_proba(self._normalise(d))[:, self.abnormal]
+        z = self._normalise(d); ok = np.isfinite(z).ravel()
+        p = np.full(len(z), np.nan)
+        if ok.any(): p[ok] = self.gmm.predict_proba(z[ok])[:, self.abnormal]
+        return p
 
     def params(self) -> dict:
         "Means, variances and weights (priors) in distance units, normal component first."

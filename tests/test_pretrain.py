@@ -1,0 +1,82 @@
+"siamese-mammo pretrain as installed: a killed run resumes to the same result, a diverging one stops cleanly, two processes agree."
+import json, os, signal, subprocess, sys, time
+from pathlib import Path
+import numpy as np, pytest, torch
+
+BIN = Path(sys.executable).parent
+
+@pytest.fixture(scope='module')
+def data(tmp_path_factory):
+    "A data root with a small synthetic set prepared at P=32 on images of a quarter of the paper's size (10 women; seed 34 puts abnormal pairs in every split)."
+    root = tmp_path_factory.mktemp('data')
+    cli = [sys.executable, '-m', 'siamese_mammo.cli']
+    subprocess.run(cli + ['synth', '--out', root/'raw'/'synth', '--patients', '10', '--seed', '34', '--size', '576x448', '--workers', '2'],
+                   check=True, capture_output=True)
+    subprocess.run(cli + ['prepare', '--dataset', 'synth', '--patch', '32', '--size', '288x224', '--data-dir', root, '--workers', '2'],
+                   check=True, capture_output=True)
+    return root
+
+def pretrain(data, run_dir, *extra, launcher=(sys.executable, '-m')):
+    return [*launcher, 'siamese_mammo.cli', 'pretrain', '--dataset', 'synth32', '--data-dir', data, '--run-dir', run_dir,
+            '--batch-size', '16', '--lr', '0.05', '--device', 'cpu', *map(str, extra)]
+
+def outcome(run_dir) -> dict:
+    "What a run ends with, without its timings."
+    m = json.loads((Path(run_dir)/'metrics.json').read_text())
+    history = [{k: v for k, v in h.items() if 'seconds' not in k} for h in m['history']]
+    return dict(history=history, test=m['test'], floors=m['floors'], best=(m['best_epoch'], m['best_val']))
+
+def test_killed_run_resumes_to_the_same_result(data, tmp_path):
+    whole = subprocess.run(pretrain(data, tmp_path/'whole', '--epochs', 3), capture_output=True, text=True)
+    assert whole.returncode == 0, whole.stderr
+    killed = subprocess.Popen(pretrain(data, tmp_path/'killed', '--epochs', 3), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    metrics = tmp_path/'killed'/'metrics.json'
+    while killed.poll() is None and not (metrics.exists() and len(json.loads(metrics.read_text())['history']) >= 2): time.sleep(0.02)
+    killed.send_signal(signal.SIGKILL); killed.wait()
+    state = torch.load(tmp_path/'killed'/'checkpoint.pt', weights_only=True)
+    assert 1 <= state['epoch'] < 3 and json.loads(metrics.read_text())['test'] is None   # killed during epoch 2 or 3
+    resumed = subprocess.run(pretrain(data, tmp_path/'killed', '--epochs', 3, '--resume'), capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"resumed {tmp_path/'killed'} after epoch {state['epoch']}" in resumed.stdout
+    assert outcome(tmp_path/'killed') == outcome(tmp_path/'whole')
+    assert all(0 < v < 1 for v in outcome(tmp_path/'whole')['test'].values())
+    for name in ('encoder1.pt', 'encoder2.pt'):
+        a, b = (torch.load(tmp_path/run/name, weights_only=True) for run in ('whole', 'killed'))
+        assert all(torch.equal(a[k], b[k]) for k in a)
+
+def test_resume_refuses_changed_options(data, tmp_path):
+    subprocess.run(pretrain(data, tmp_path/'r', '--epochs', 1), check=True, capture_output=True)
+    p = subprocess.run(pretrain(data, tmp_path/'r', '--epochs', 1, '--resume', '--loss', 'single'), capture_output=True, text=True)
+    assert p.returncode == 2 and p.stderr.count('\n') == 1
+    assert "the checkpoint was made with loss='cross' (now 'single')" in p.stderr
+
+def test_diverging_loss_stops_with_epoch_and_step(data, tmp_path):
+    p = subprocess.run(pretrain(data, tmp_path/'nan', '--epochs', 2, '--lr', '1e30'), capture_output=True, text=True)
+    last = p.stderr.strip().splitlines()[-1]   # after the progress bar
+    assert p.returncode == 2 and 'Traceback' not in p.stderr and last.startswith('siamese-mammo pretrain: error: loss is nan'), p.stderr
+    assert 'at epoch 1, micro-batch' in last and '(optimiser step' in last and 'the last good checkpoint is kept' in p.stderr
+    state = torch.load(tmp_path/'nan'/'checkpoint.pt', weights_only=True)
+    assert state['epoch'] == 0 and all(torch.isfinite(v).all() for sd in state['nets'] for v in sd.values() if v.is_floating_point())
+
+def test_two_processes_agree_on_soft_labels_and_weights(data, tmp_path):
+    p = subprocess.run(pretrain(data, tmp_path/'ddp', '--epochs', 1, launcher=(BIN/'torchrun', '--nproc_per_node', '2', '-m')),
+                       capture_output=True, text=True, env={**os.environ, 'OMP_NUM_THREADS': '1'})
+    assert p.returncode == 0, p.stderr[-3000:]
+    ranks = [json.loads((tmp_path/'ddp'/'ranks'/f'rank{r}.json').read_text()) for r in (0, 1)]
+    assert ranks[0] == ranks[1] and ranks[0]['epoch'] == 1 and len(ranks[0]['gmm1']['mean']) == 2
+    m = json.loads((tmp_path/'ddp'/'metrics.json').read_text())
+    import pandas as pd
+    assert m['processes'] == 2 and m['train'] == (pd.read_csv(Path(data)/'processed'/'synth32'/'pairs.csv').split == 'train').sum()
+    assert all(0 < v < 1 for v in m['test'].values()), m['test']   # every process scored its share, gathered once per pair
+
+def test_sweep_writes_table1(data, tmp_path):
+    p = subprocess.run([sys.executable, '-m', 'siamese_mammo.cli', 'sweep', '--dataset', 'synth32', '--data-dir', data, '--out', tmp_path/'sweep',
+                        '--batch-sizes', '16,32', '--lrs', '0.05', '--micro-batch', '16', '--epochs', '1', '--limit', '64', '--device', 'cpu'],
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr[-3000:]
+    import pandas as pd
+    t = pd.read_csv(tmp_path/'sweep'/'table1.csv')
+    assert list(t.batch_size) == [16, 32] and (t.status == 'ok').all() and t.best.sum() == 1
+    assert (tmp_path/'sweep'/'B32_lr0.05'/'05_pretrain.ipynb').exists()
+    cfg = json.loads((tmp_path/'sweep'/'B32_lr0.05'/'metrics.json').read_text())['config']
+    assert (cfg['batch_size'], cfg['accumulate']) == (16, 2)
