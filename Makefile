@@ -24,18 +24,24 @@ dev: $(VENV)/.installed-dev
 synth: install
 	$(BIN)/siamese-mammo synth --out data/raw/synth --patients 50 --seed 0
 
+# The Siamese demo run: B=32, lr from the CPU sweep on this set (runs/synth96/siamese/sweep), 3 epochs on 1,024 training pairs.
+# A finished run is reused (resume), so a second `make demo` only redoes the test.
+DEMO_RUN := -p dataset synth96 -p method siamese -p epochs 3 -p batch_size 32 -p lr $(DEMO_LR) -p limit 1024 -p resume True
+DEMO_LR ?= 0.001
+
 demo: synth
 	$(BIN)/siamese-mammo prepare --dataset synth --patch 96
 	mkdir -p runs/synth96/siamese
-	$(BIN)/papermill nbs/05_pretrain.ipynb runs/synth96/siamese/05_pretrain.ipynb -p dataset synth96
-	@echo "demo: synthetic set in data/raw/synth, patch stores in data/processed/synth96, executed notebook in runs/synth96/siamese/05_pretrain.ipynb"
+	$(BIN)/papermill nbs/05_pretrain.ipynb runs/synth96/siamese/05_pretrain.ipynb $(DEMO_RUN)
+	@echo "demo: synthetic set in data/raw/synth, patch stores in data/processed/synth96, Siamese run (metrics, encoders, executed notebook) in runs/synth96/siamese/"
 
-figures: synth
-	$(BIN)/siamese-mammo prepare --dataset synth --patch 96
+figures: demo
 	$(BIN)/python -c "from siamese_mammo.tiling import figure3; figure3('data/processed/synth96', 'figures/figure3_synth96.png')"
+	$(BIN)/python -c "from siamese_mammo.siamese import figure4; figure4('runs/synth96/siamese', 'data/processed/synth96', 'figures/figure4_synth96.png')"
 
 bench: install
 	$(BIN)/python benchmarks/prepare_bench.py
+	$(BIN)/python benchmarks/pretrain_bench.py
 
 checks: dev
 	tools/unchanged nbs -- $(BIN)/nbdev_clean

@@ -17,7 +17,7 @@ from sklearn.mixture import GaussianMixture
 
 # %% auto #0
 __all__ = ['EMBEDDING', 'CUTOFFS', 'SCORES', 'encoder', 'to_input', 'SiameseNet', 'SoftLabeller', 'GMMLabeller',
-           'soft_label_loss', 'cross_loss', 'average_auc', 'SiameseMethod', 'figure4']
+           'soft_label_loss', 'cross_loss', 'average_auc', 'unwrap', 'SiameseMethod', 'figure4']
 
 # %% ../nbs/06_siamese.ipynb #0e1932f8
 EMBEDDING = 512
@@ -136,10 +136,12 @@ def average_auc(score:np.ndarray, # higher = more likely abnormal (1 - q, or D)
     aucs = [roc_auc_score(A > c, score) for c in cutoffs if 0 < (A > c).sum() < len(A)]
     return float(np.mean(aucs)) if aucs else float('nan')
 
-# %% ../nbs/06_siamese.ipynb #b4b329f0
+# %% ../nbs/06_siamese.ipynb #9927a1b2
 SCORES = ('index', 'd1', 'q1', 'd2', 'q2')
 
-def _unwrap(net:nn.Module) -> nn.Module: return getattr(net, 'module', net)
+def unwrap(net:nn.Module) -> nn.Module:
+    "The network inside a DistributedDataParallel wrapper (the network itself otherwise)."
+    return getattr(net, 'module', net)
 
 def _by_index(index:np.ndarray, *values:np.ndarray) -> list[np.ndarray]:
     "Values ordered by pair index, one per index (distributed samplers pad with repeats)."
@@ -198,8 +200,8 @@ class SiameseMethod:
     @torch.no_grad()
     def scores(self, batches:Iterable, gather:Callable=lambda a: a) -> dict[str, np.ndarray]:
         "D and q of both networks (evaluation mode) for every pair in `batches`, by pair index."
-        for net in self.nets: _unwrap(net).eval()
-        out = [(index, *(t.float() for d, logit in (_unwrap(n)(x) for n in self.nets) for t in (d, torch.sigmoid(logit))))
+        for net in self.nets: unwrap(net).eval()
+        out = [(index, *(t.float() for d, logit in (unwrap(n)(x) for n in self.nets) for t in (d, torch.sigmoid(logit))))
                for x, index in batches]
         cols = [gather(torch.cat(c).cpu().numpy()) for c in zip(*out)]
         for net in self.nets: net.train()
@@ -224,7 +226,7 @@ class SiameseMethod:
     def load_state_dict(self, state:dict):
         for k, lab in enumerate(self.labellers, 1): lab.load_state_dict(state[f'labeller{k}'])
 
-    def encoders(self) -> dict[str, nn.Module]: return {f'encoder{k}': _unwrap(n).encoder for k, n in enumerate(self.nets, 1)}
+    def encoders(self) -> dict[str, nn.Module]: return {f'encoder{k}': unwrap(n).encoder for k, n in enumerate(self.nets, 1)}
 
 # %% ../nbs/06_siamese.ipynb #3ab6d919
 def _mixture_curves(ax, d:np.ndarray, gmm:dict, colour:str):
