@@ -32,7 +32,7 @@ __all__ = ['METHODS', 'FREE_OPTIONS', 'PretrainConfig', 'seed_everything', 'pick
            'write_metrics', 'Run', 'setup', 'save_checkpoint', 'restore', 'begin', 'metrics', 'end_epoch', 'finish',
            'train', 'load_encoders', 'sweep']
 
-# %% ../nbs/05_pretrain.ipynb #3631372d
+# %% ../nbs/05_pretrain.ipynb #4f2f0bea
 METHODS = ('siamese', 'simclr', 'byol')
 
 @dataclass
@@ -58,7 +58,7 @@ class PretrainConfig:
     seed:int=0                # seed of every random generator
     device:str='auto'         # auto, cpu or cuda
     resume:bool=False         # continue from the checkpoint in run_dir
-    synth_patients:int=10     # women in a synthetic set made on demand when a synth dataset is absent
+    synth_patients:int=50     # women in a synthetic set made on demand when a synth dataset is absent
 
     def __post_init__(self):
         if self.method not in METHODS: raise DatasetError(f'unknown method {self.method!r}: choose one of {", ".join(METHODS)}')
