@@ -26,8 +26,8 @@ synth: install
 
 # The Siamese demo run: B=32, lr from the CPU sweep on this set (runs/synth96/siamese/sweep), 3 epochs on 1,024 training pairs.
 # A finished run is reused (resume), so a second `make demo` only redoes the test.
-DEMO_RUN := -p dataset synth96 -p method siamese -p epochs 3 -p batch_size 32 -p lr $(DEMO_LR) -p limit 1024 -p resume True
 DEMO_LR ?= 0.001
+DEMO_RUN := -p dataset synth96 -p method siamese -p epochs 3 -p batch_size 32 -p lr $(DEMO_LR) -p limit 1024 -p resume True
 
 demo: synth
 	$(BIN)/siamese-mammo prepare --dataset synth --patch 96
@@ -49,8 +49,9 @@ checks: dev
 	tools/unchanged README.md -- $(BIN)/python tools/readme.py
 	$(BIN)/python tools/check_papermill.py
 
+# Smoke runs go to a temporary runs root, never into the runs/ that the demo and real runs resume from.
 nbtest: dev
-	$(BIN)/nbdev_test --n_workers 2
+	SIAMESE_MAMMO_RUNS=$$(mktemp -d) $(BIN)/nbdev_test --n_workers 2
 
 pytest: dev
 	$(BIN)/python -m pytest -q tests/

@@ -26,13 +26,13 @@ from .synth import synth_dataset
 from .siamese import GMMLabeller, SiameseMethod, encoder, figure4, to_input, unwrap
 
 # %% auto #0
-__all__ = ['METHODS', 'FREE_OPTIONS', 'PretrainConfig', 'seed_everything', 'pick_device', 'distributed', 'gather', 'prepare_run',
-           'PatchSet', 'split_rows', 'make_loader', 'on_device', 'lars', 'schedule', 'TrainingDiverged', 'autocast',
-           'train_epoch', 'rng_state', 'set_rng_state', 'save_torch', 'check_resumable', 'build_method',
+__all__ = ['METHODS', 'FREE_OPTIONS', 'PretrainConfig', 'runs_root', 'seed_everything', 'pick_device', 'distributed', 'gather',
+           'prepare_run', 'PatchSet', 'split_rows', 'make_loader', 'on_device', 'lars', 'schedule', 'TrainingDiverged',
+           'autocast', 'train_epoch', 'rng_state', 'set_rng_state', 'save_torch', 'check_resumable', 'build_method',
            'write_metrics', 'Run', 'setup', 'save_checkpoint', 'restore', 'begin', 'metrics', 'end_epoch', 'finish',
            'train', 'load_encoders', 'sweep']
 
-# %% ../nbs/05_pretrain.ipynb #4f2f0bea
+# %% ../nbs/05_pretrain.ipynb #18aeef97
 METHODS = ('siamese', 'simclr', 'byol')
 
 @dataclass
@@ -54,7 +54,7 @@ class PretrainConfig:
     limit:int=0               # at most this many samples per split (0: all)
     workers:int=0             # data-loading worker processes
     data_dir:str|None=None    # data root (None: $SIAMESE_MAMMO_DATA, else data/ in the project)
-    run_dir:str|None=None     # output folder (None: runs/{dataset}/{method})
+    run_dir:str|None=None     # output folder (None: {runs root}/{dataset}/{method})
     seed:int=0                # seed of every random generator
     device:str='auto'         # auto, cpu or cuda
     resume:bool=False         # continue from the checkpoint in run_dir
@@ -73,7 +73,11 @@ class PretrainConfig:
     @property
     def effective_batch(self) -> int: return self.batch_size*self.accumulate
     def resolve(self) -> Dataset: return resolve_dataset(self.dataset, self.data_dir)
-    def out_dir(self) -> Path: return Path(self.run_dir or project_root()/'runs'/self.dataset/self.method)
+    def out_dir(self) -> Path: return Path(self.run_dir or runs_root()/self.dataset/self.method)
+
+def runs_root() -> Path:
+    "Where runs go: $SIAMESE_MAMMO_RUNS, else runs/ in the project (`make nbtest` points it at a temporary folder)."
+    return Path(os.environ.get('SIAMESE_MAMMO_RUNS') or project_root()/'runs')
 
 # %% ../nbs/05_pretrain.ipynb #f499ed25
 def seed_everything(seed:int # the one seed of the run
