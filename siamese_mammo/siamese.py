@@ -136,7 +136,7 @@ def average_auc(score:np.ndarray, # higher = more likely abnormal (1 - q, or D)
     aucs = [roc_auc_score(A > c, score) for c in cutoffs if 0 < (A > c).sum() < len(A)]
     return float(np.mean(aucs)) if aucs else float('nan')
 
-# %% ../nbs/06_siamese.ipynb #9927a1b2
+# %% ../nbs/06_siamese.ipynb #fcfa7999
 SCORES = ('index', 'd1', 'q1', 'd2', 'q2')
 
 def unwrap(net:nn.Module) -> nn.Module:
@@ -150,7 +150,7 @@ def _by_index(index:np.ndarray, *values:np.ndarray) -> list[np.ndarray]:
 
 class SiameseMethod:
     "Two Siamese networks trained on each other's GMM soft labels (or their own, with loss='single')."
-    unit, select = 'pairs', 'auc_q'
+    unit, select, maximise = 'pairs', 'auc_q', True
 
     def __init__(self, A:np.ndarray, # abnormal area of every pair in the store, by row
                  loss:str='cross', # cross (eqs. 3-4) or single (eq. 2)

@@ -1,4 +1,4 @@
-"siamese-mammo pretrain as installed: a killed run resumes to the same result, a diverging one stops cleanly, two processes agree."
+"siamese-mammo pretrain as installed, for every method: a killed run resumes to the same result, a diverging one stops cleanly, two processes agree."
 import json, os, signal, subprocess, sys, time
 from pathlib import Path
 import numpy as np, pytest, torch
@@ -26,21 +26,24 @@ def outcome(run_dir) -> dict:
     history = [{k: v for k, v in h.items() if 'seconds' not in k} for h in m['history']]
     return dict(history=history, test=m['test'], floors=m['floors'], best=(m['best_epoch'], m['best_val']))
 
-def test_killed_run_resumes_to_the_same_result(data, tmp_path):
-    whole = subprocess.run(pretrain(data, tmp_path/'whole', '--epochs', 3), capture_output=True, text=True)
+@pytest.mark.parametrize('method', ['siamese', 'simclr', 'byol'])
+def test_killed_run_resumes_to_the_same_result(data, tmp_path, method):
+    whole = subprocess.run(pretrain(data, tmp_path/'whole', '--epochs', 3, '--method', method), capture_output=True, text=True)
     assert whole.returncode == 0, whole.stderr
-    killed = subprocess.Popen(pretrain(data, tmp_path/'killed', '--epochs', 3), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    killed = subprocess.Popen(pretrain(data, tmp_path/'killed', '--epochs', 3, '--method', method), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     metrics = tmp_path/'killed'/'metrics.json'
     while killed.poll() is None and not (metrics.exists() and len(json.loads(metrics.read_text())['history']) >= 2): time.sleep(0.02)
     killed.send_signal(signal.SIGKILL); killed.wait()
     state = torch.load(tmp_path/'killed'/'checkpoint.pt', weights_only=True)
     assert 1 <= state['epoch'] < 3 and json.loads(metrics.read_text())['test'] is None   # killed during epoch 2 or 3
-    resumed = subprocess.run(pretrain(data, tmp_path/'killed', '--epochs', 3, '--resume'), capture_output=True, text=True)
+    resumed = subprocess.run(pretrain(data, tmp_path/'killed', '--epochs', 3, '--method', method, '--resume'), capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr
     assert f"resumed {tmp_path/'killed'} after epoch {state['epoch']}" in resumed.stdout
     assert outcome(tmp_path/'killed') == outcome(tmp_path/'whole')
-    assert all(0 < v < 1 for v in outcome(tmp_path/'whole')['test'].values())
-    for name in ('encoder1.pt', 'encoder2.pt'):
+    result = outcome(tmp_path/'whole')
+    if method == 'siamese': assert all(0 < v < 1 for v in result['test'].values())
+    else: assert all(h['embedding_std'] > 0.01 and h['val_embedding_std'] > 0.01 for h in result['history'][1:])   # no collapse (0 = collapsed, 0.044 = spread)
+    for name in [p.name for p in (tmp_path/'whole').glob('encoder*.pt')]:
         a, b = (torch.load(tmp_path/run/name, weights_only=True) for run in ('whole', 'killed'))
         assert all(torch.equal(a[k], b[k]) for k in a)
 
@@ -58,9 +61,12 @@ def test_diverging_loss_stops_with_epoch_and_step(data, tmp_path):
     state = torch.load(tmp_path/'nan'/'checkpoint.pt', weights_only=True)
     assert state['epoch'] == 0 and all(torch.isfinite(v).all() for sd in state['nets'] for v in sd.values() if v.is_floating_point())
 
+def torchrun(data, run_dir, *extra):
+    return subprocess.run(pretrain(data, run_dir, '--epochs', 1, *extra, launcher=(BIN/'torchrun', '--nproc_per_node', '2', '-m')),
+                          capture_output=True, text=True, env={**os.environ, 'OMP_NUM_THREADS': '1'})
+
 def test_two_processes_agree_on_soft_labels_and_weights(data, tmp_path):
-    p = subprocess.run(pretrain(data, tmp_path/'ddp', '--epochs', 1, launcher=(BIN/'torchrun', '--nproc_per_node', '2', '-m')),
-                       capture_output=True, text=True, env={**os.environ, 'OMP_NUM_THREADS': '1'})
+    p = torchrun(data, tmp_path/'ddp')
     assert p.returncode == 0, p.stderr[-3000:]
     ranks = [json.loads((tmp_path/'ddp'/'ranks'/f'rank{r}.json').read_text()) for r in (0, 1)]
     assert ranks[0] == ranks[1] and ranks[0]['epoch'] == 1 and len(ranks[0]['gmm1']['mean']) == 2
@@ -68,6 +74,14 @@ def test_two_processes_agree_on_soft_labels_and_weights(data, tmp_path):
     import pandas as pd
     assert m['processes'] == 2 and m['train'] == (pd.read_csv(Path(data)/'processed'/'synth32'/'pairs.csv').split == 'train').sum()
     assert all(0 < v < 1 for v in m['test'].values()), m['test']   # every process scored its share, gathered once per pair
+
+def test_simclr_gathers_negatives_over_two_processes(data, tmp_path):
+    p = torchrun(data, tmp_path/'ddp', '--method', 'simclr')
+    assert p.returncode == 0, p.stderr[-3000:]
+    ranks = [json.loads((tmp_path/'ddp'/'ranks'/f'rank{r}.json').read_text()) for r in (0, 1)]
+    assert ranks[0]['weights'] == ranks[1]['weights']
+    m = json.loads((tmp_path/'ddp'/'metrics.json').read_text())
+    assert m['processes'] == 2 and m['test']['loss'] > 0 and m['config']['method'] == 'simclr'
 
 def test_sweep_writes_table1(data, tmp_path):
     p = subprocess.run([sys.executable, '-m', 'siamese_mammo.cli', 'sweep', '--dataset', 'synth32', '--data-dir', data, '--out', tmp_path/'sweep',
