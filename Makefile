@@ -38,10 +38,12 @@ demo: synth
 figures: demo
 	$(BIN)/python -c "from siamese_mammo.tiling import figure3; figure3('data/processed/synth96', 'figures/figure3_synth96.png')"
 	$(BIN)/python -c "from siamese_mammo.siamese import figure4; figure4('runs/synth96/siamese', 'data/processed/synth96', 'figures/figure4_synth96.png')"
+	$(BIN)/python -c "from siamese_mammo.ssl import augment_grid, mias_patches; augment_grid(mias_patches(), path='figures/augmentations_mias.png')"
 
 bench: install
 	$(BIN)/python benchmarks/prepare_bench.py
 	$(BIN)/python benchmarks/pretrain_bench.py
+	$(BIN)/python benchmarks/augment_bench.py
 
 checks: dev
 	tools/unchanged nbs -- $(BIN)/nbdev_clean
