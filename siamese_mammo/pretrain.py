@@ -338,7 +338,7 @@ def begin(run:Run):
     run.state['history'].append(dict(epoch=0, **log, seconds=time.time() - t))
     save_checkpoint(run)   # epoch 0: a run that fails in its first epoch resumes without repeating this pass
 
-# %% ../nbs/05_pretrain.ipynb #47ce1c4d
+# %% ../nbs/05_pretrain.ipynb #4b3b5072
 def _sync_buffers(nets):
     "Give every process process 0's BatchNorm statistics (DDP keeps parameters equal, not buffers)."
     if dist.is_initialized():
@@ -354,7 +354,7 @@ def _ranks_record(run:Run, log:dict):
 def metrics(run:Run, test:dict|None=None) -> dict:
     "The run's metrics so far."
     return dict(dataset=run.cfg.dataset, method=run.cfg.method, config=asdict(run.cfg), processes=run.world, device=str(run.device),
-                train=len(run.loaders['train'].dataset), val=len(run.loaders['val'].dataset), test_size=len(run.loaders['test'].dataset),
+                sizes={split: len(loader.dataset) for split, loader in run.loaders.items()},
                 select=run.method.select, best_epoch=run.state['best_epoch'], best_val=run.state['best'],
                 floors=run.state['floors'], test=test, history=run.state['history'])
 

@@ -72,7 +72,7 @@ def test_two_processes_agree_on_soft_labels_and_weights(data, tmp_path):
     assert ranks[0] == ranks[1] and ranks[0]['epoch'] == 1 and len(ranks[0]['gmm1']['mean']) == 2
     m = json.loads((tmp_path/'ddp'/'metrics.json').read_text())
     import pandas as pd
-    assert m['processes'] == 2 and m['train'] == (pd.read_csv(Path(data)/'processed'/'synth32'/'pairs.csv').split == 'train').sum()
+    assert m['processes'] == 2 and m['sizes']['train'] == (pd.read_csv(Path(data)/'processed'/'synth32'/'pairs.csv').split == 'train').sum()
     assert all(0 < v < 1 for v in m['test'].values()), m['test']   # every process scored its share, gathered once per pair
 
 def test_simclr_gathers_negatives_over_two_processes(data, tmp_path):
