@@ -94,3 +94,14 @@ def test_sweep_writes_table1(data, tmp_path):
     assert (tmp_path/'sweep'/'B32_lr0.05'/'05_pretrain.ipynb').exists()
     cfg = json.loads((tmp_path/'sweep'/'B32_lr0.05'/'metrics.json').read_text())['config']
     assert (cfg['batch_size'], cfg['accumulate']) == (16, 2)
+
+@pytest.mark.parametrize('method', ['simclr', 'byol'])
+def test_notebook_runs_the_baselines(data, tmp_path, method):
+    "papermill nbs/05_pretrain.ipynb OUT -p method simclr: the same notebook trains the baselines."
+    p = subprocess.run([BIN/'papermill', 'nbs/05_pretrain.ipynb', tmp_path/'out.ipynb', '-p', 'dataset', 'synth32', '-p', 'method', method,
+                        '-p', 'data_dir', str(data), '-p', 'run_dir', str(tmp_path/method), '-p', 'limit', '64', '-p', 'device', 'cpu'],
+                       cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr[-3000:]
+    m = json.loads((tmp_path/method/'metrics.json').read_text())
+    assert m['config']['method'] == method and m['select'] == 'loss' and np.isfinite(m['test']['loss'])
+    assert (tmp_path/method/'encoder.pt').exists() and f'{method} on synth32' in (tmp_path/'out.ipynb').read_text()
