@@ -30,8 +30,8 @@ from .ssl import BYOLMethod, SimCLRMethod
 __all__ = ['METHODS', 'FREE_OPTIONS', 'PretrainConfig', 'runs_root', 'seed_everything', 'pick_device', 'distributed', 'gather',
            'prepare_run', 'PatchSet', 'split_rows', 'make_loader', 'on_device', 'lars', 'schedule', 'TrainingDiverged',
            'autocast', 'train_epoch', 'rng_state', 'set_rng_state', 'save_torch', 'check_resumable', 'build_method',
-           'learning_rate', 'write_metrics', 'Run', 'setup', 'save_checkpoint', 'restore', 'begin', 'metrics',
-           'end_epoch', 'finish', 'train', 'load_encoders', 'sweep']
+           'learning_rate', 'write_metrics', 'Run', 'setup', 'model_state', 'load_model_state', 'save_checkpoint',
+           'restore', 'begin', 'metrics', 'end_epoch', 'finish', 'train', 'load_encoders', 'sweep']
 
 # %% ../nbs/05_pretrain.ipynb #ded9abf7
 METHODS = ('siamese', 'simclr', 'byol')
@@ -306,13 +306,21 @@ def setup(cfg:PretrainConfig) -> Run:
     return Run(cfg, cfg.out_dir(), device, rank, world, method, opts, scheds, loaders, cfg.epochs*per_epoch,
                dict(epoch=0, history=[], best=None, best_epoch=None, floors=None))
 
-# %% ../nbs/05_pretrain.ipynb #ed0a825f
+# %% ../nbs/05_pretrain.ipynb #569baafd
+def model_state(run:Run) -> dict:
+    "The trained state: the networks' weights and the method's own (soft labellers, BYOL's target)."
+    return dict(nets=[unwrap(n).state_dict() for n in run.method.nets], method=run.method.state_dict())
+
+def load_model_state(run:Run, state:dict):
+    "Put a `model_state` back into the run's networks and method."
+    for n, sd in zip(run.method.nets, state['nets']): unwrap(n).load_state_dict(sd)
+    run.method.load_state_dict(state['method'])
+
 def save_checkpoint(run:Run):
     "Write the checkpoint of the epoch just finished (process 0)."
     if not run.main: return
-    save_torch(dict(config=asdict(run.cfg), nets=[unwrap(n).state_dict() for n in run.method.nets], opts=[o.state_dict() for o in run.opts],
-                    scheds=[s.state_dict() for s in run.scheds], method=run.method.state_dict(), rng=rng_state(), **run.state),
-               run.out/'checkpoint.pt')
+    save_torch(dict(config=asdict(run.cfg), **model_state(run), opts=[o.state_dict() for o in run.opts],
+                    scheds=[s.state_dict() for s in run.scheds], rng=rng_state(), **run.state), run.out/'checkpoint.pt')
 
 def restore(run:Run) -> bool:
     "Load the run's checkpoint if resuming and there is one; True when restored."
@@ -322,10 +330,10 @@ def restore(run:Run) -> bool:
         return False
     ck = torch.load(path, map_location=run.device, weights_only=True)
     check_resumable(ck['config'], run.cfg)
-    for n, sd in zip(run.method.nets, ck['nets']): unwrap(n).load_state_dict(sd)
+    load_model_state(run, ck)
     for o, sd in zip(run.opts, ck['opts']): o.load_state_dict(sd)
     for s, sd in zip(run.scheds, ck['scheds']): s.load_state_dict(sd)
-    run.method.load_state_dict(ck['method']); set_rng_state(ck['rng'])
+    set_rng_state(ck['rng'])
     run.state = {k: ck[k] for k in run.state}
     if run.main: print(f"resumed {run.out} after epoch {run.state['epoch']}")
     return True
@@ -338,7 +346,7 @@ def begin(run:Run):
     run.state['history'].append(dict(epoch=0, **log, seconds=time.time() - t))
     save_checkpoint(run)   # epoch 0: a run that fails in its first epoch resumes without repeating this pass
 
-# %% ../nbs/05_pretrain.ipynb #4b3b5072
+# %% ../nbs/05_pretrain.ipynb #8bf14395
 def _sync_buffers(nets):
     "Give every process process 0's BatchNorm statistics (DDP keeps parameters equal, not buffers)."
     if dist.is_initialized():
@@ -371,17 +379,17 @@ def end_epoch(run:Run, epoch:int, loss:float, seconds:float):
     score, best = val[run.method.select], run.state['best']
     if best is None or (score > best if run.method.maximise else score < best):
         run.state['best'], run.state['best_epoch'] = score, epoch
-        save_torch(dict(epoch=epoch, nets=[unwrap(n).state_dict() for n in run.method.nets], method=run.method.state_dict()), run.out/'best.pt')
+        save_torch(dict(epoch=epoch, **model_state(run)), run.out/'best.pt')
     save_checkpoint(run)
-    if hasattr(run.method, 'artifacts'): np.savez(run.out/'distances.npz', **run.method.artifacts())
+    if hasattr(run.method, 'artifacts'):
+        with atomic_write(run.out/'distances.npz', 'wb') as f: np.savez(f, **run.method.artifacts())
     write_metrics(run.out, metrics(run))
 
-# %% ../nbs/05_pretrain.ipynb #0c5bf729
+# %% ../nbs/05_pretrain.ipynb #97d63995
 def finish(run:Run) -> dict:
     "Score the best model on the test split, save its encoders, and write the final metrics."
     if run.world > 1: dist.barrier()
-    best = torch.load(run.out/'best.pt', map_location=run.device, weights_only=True)
-    for n, sd in zip(run.method.nets, best['nets']): unwrap(n).load_state_dict(sd)
+    load_model_state(run, torch.load(run.out/'best.pt', map_location=run.device, weights_only=True))
     test = run.method.evaluate(run.batches('test'), gather)
     result = metrics(run, test)
     if run.main:
