@@ -90,7 +90,8 @@ def test_sweep_writes_table1(data, tmp_path):
     assert p.returncode == 0, p.stderr[-3000:]
     import pandas as pd
     t = pd.read_csv(tmp_path/'sweep'/'table1.csv')
-    assert list(t.batch_size) == [16, 32] and (t.status == 'ok').all() and t.best.sum() == 1
+    assert list(t.batch_size) == [16, 32] and (t.status == 'ok').all()
+    assert t.best.sum() == t.val.notna().any() and (t.val[t.best] == t.val.max()).all()   # the smoke split may hold one class
     assert (tmp_path/'sweep'/'B32_lr0.05'/'05_pretrain.ipynb').exists()
     cfg = json.loads((tmp_path/'sweep'/'B32_lr0.05'/'metrics.json').read_text())['config']
     assert (cfg['batch_size'], cfg['accumulate']) == (16, 2)
