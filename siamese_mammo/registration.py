@@ -69,7 +69,7 @@ def resample(moving:np.ndarray, transform:sitk.Transform) -> np.ndarray:
     "The moving image in the fixed frame (same size), background 0."
     return sitk.GetArrayFromImage(sitk.Resample(_sitk(moving), _sitk(moving), transform, sitk.sitkLinear, 0.0))
 
-# %% ../nbs/03_registration.ipynb #2e44c50f
+# %% ../nbs/03_registration.ipynb #2cccfe73
 class RegistrationFailed(BadImage):
     "A bilateral pair that registration could not align; the message is the recorded reason."
 
@@ -80,6 +80,7 @@ class Registered:
     moving:np.ndarray        # registered moving image
     fixed_mask:np.ndarray
     moving_mask:np.ndarray   # breast mask of the registered moving image
+    covered:np.ndarray       # pixels of the fixed frame that the moving image's detector covered
     transform:sitk.Transform # fixed points to (flipped) moving points
     flipped:bool             # whether the moving image was mirrored first
     before:float             # NCC before registration (after the flip)
@@ -97,10 +98,10 @@ def register_pair(fixed:np.ndarray, moving:np.ndarray, # float images of one siz
     except RuntimeError as e: raise RegistrationFailed(f'registration failed ({str(e).strip().splitlines()[-1][:80]})') from None
     registered = resample(moving, transform)
     registered_mask = resample(moving_mask.astype(np.float32), transform) > 0.5
-    seen = resample(np.ones_like(moving), transform) > 0.5   # pixels the moving image's detector covered
-    after = ncc(fixed, registered, (fixed_mask | registered_mask) & seen)
+    covered = resample(np.ones_like(moving), transform) > 0.5
+    after = ncc(fixed, registered, (fixed_mask | registered_mask) & covered)
     if not after > before: raise RegistrationFailed('registration made alignment worse')
-    return Registered(fixed, registered, fixed_mask, registered_mask, transform, flipped, before, after)
+    return Registered(fixed, registered, fixed_mask, registered_mask, covered, transform, flipped, before, after)
 
 # %% ../nbs/03_registration.ipynb #f32182da
 def boxes_to_fixed(boxes:list[dict], # boxes of the moving image (xmin, ymin, xmax, ymax, ...)

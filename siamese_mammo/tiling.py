@@ -16,10 +16,10 @@ from .datasets import READERS, SOURCES, DatasetError, data_root, patient_split, 
 from .registration import Registered, bilateral_pairs, boxes_to_fixed, load_resized, register_pair
 
 # %% auto #0
-__all__ = ['MAX_BACKGROUND', 'MAX_DISAGREEMENT', 'PAIR_COLUMNS', 'LABELLED_COLUMNS', 'grid_cells', 'abnormal_area',
-           'cell_fractions', 'keep_cells', 'to_patches', 'is_roi', 'centred_cell', 'PairResult', 'pair_records',
-           'labelled_patches', 'process_pair', 'part_name', 'save_part', 'load_part', 'write_npy', 'assemble',
-           'parse_shard', 'prepare', 'PatchStore', 'open_store', 'figure3']
+__all__ = ['MAX_BACKGROUND', 'MAX_DISAGREEMENT', 'DROP_REASONS', 'PAIR_COLUMNS', 'LABELLED_COLUMNS', 'TILING_RULES', 'grid_cells',
+           'abnormal_area', 'cell_fractions', 'keep_cells', 'to_patches', 'is_roi', 'centred_cell', 'PairResult',
+           'pair_records', 'labelled_patches', 'process_pair', 'part_name', 'fresh_parts', 'save_part', 'load_part',
+           'write_npy', 'assemble', 'parse_shard', 'prepare', 'PatchStore', 'open_store', 'figure3']
 
 # %% ../nbs/04_tiling.ipynb #a2768e59
 def grid_cells(size:tuple[int,int], # image (height, width)
@@ -40,8 +40,9 @@ def abnormal_area(patches:np.ndarray, # (n, 4) x1, y1, x2, y2
     area = lambda r: (r[..., 2] - r[..., 0])*(r[..., 3] - r[..., 1])
     return w*h/np.maximum(np.minimum(area(p), area(b)), 1e-9)
 
-# %% ../nbs/04_tiling.ipynb #4e726700
+# %% ../nbs/04_tiling.ipynb #4f575054
 MAX_BACKGROUND, MAX_DISAGREEMENT = 0.5, 0.25
+DROP_REASONS = ('more than half background', 'other breast not imaged', 'border disagreement')
 
 def cell_fractions(mask:np.ndarray, # (H, W) boolean
                    patch:int # cell side
@@ -54,10 +55,10 @@ def keep_cells(reg:Registered, patch:int, max_background:float=MAX_BACKGROUND, m
               ) -> tuple[np.ndarray, dict]:
     "Boolean mask of the grid cells kept, and the count dropped by each reason."
     tissue = np.minimum(cell_fractions(reg.fixed_mask, patch), cell_fractions(reg.moving_mask, patch))
-    disagree = cell_fractions(reg.fixed_mask ^ reg.moving_mask, patch)
     background = tissue < 1 - max_background
-    border = ~background & (disagree > max_disagreement)
-    return ~background & ~border, {'more than half background': int(background.sum()), 'border disagreement': int(border.sum())}
+    uncovered = ~background & (cell_fractions(reg.fixed_mask & ~reg.covered, patch) > 0)
+    border = ~background & ~uncovered & (cell_fractions(reg.fixed_mask ^ reg.moving_mask, patch) > max_disagreement)
+    return ~(background | uncovered | border), dict(zip(DROP_REASONS, (int(background.sum()), int(uncovered.sum()), int(border.sum()))))
 
 # %% ../nbs/04_tiling.ipynb #67a124ac
 def to_patches(img:np.ndarray, cells:np.ndarray) -> np.ndarray:
@@ -152,8 +153,19 @@ def process_pair(raw:Path|str, # the dataset's raw folder
                       labelled_rows, counts, dict(before=reg.before, after=reg.after, flipped=bool(reg.flipped),
                                                   registration_s=t1 - t0, tiling_s=time.perf_counter() - t1))
 
-# %% ../nbs/04_tiling.ipynb #96e0e835
+# %% ../nbs/04_tiling.ipynb #32307907
 def part_name(fixed:pd.Series) -> str: return f'{fixed.study_id}_{fixed.view}.npz'
+
+TILING_RULES = dict(version=2, max_background=MAX_BACKGROUND, max_disagreement=MAX_DISAGREEMENT, drop_uncovered=True)
+
+def fresh_parts(parts:Path, options:dict):
+    "Make `parts/` for these options: parts made with other options or tiling rules are deleted, with a note."
+    key, stamp = json.dumps(options, sort_keys=True), parts/'options.json'
+    if parts.exists() and (not stamp.exists() or stamp.read_text() != key) and (stale := list(parts.glob('*.npz'))):
+        print(f'{parts}: {len(stale)} parts were made with other options or tiling rules; redoing them')
+        for f in stale: f.unlink()
+    parts.mkdir(parents=True, exist_ok=True)
+    with atomic_write(stamp) as f: f.write(key)
 
 def save_part(path:Path, res:PairResult):
     "Write one pair's result atomically."
@@ -172,7 +184,7 @@ def _run_pair(args) -> str:
     save_part(path, process_pair(raw, fixed, moving, patch, size, seed))
     return path.name
 
-# %% ../nbs/04_tiling.ipynb #47430be2
+# %% ../nbs/04_tiling.ipynb #d622884c
 def write_npy(path:Path, parts:list[np.ndarray], shape:tuple) -> None:
     "Concatenate arrays into an .npy file through a memory map, atomically."
     tmp = path.with_name(f'.{path.name}.tmp')
@@ -200,14 +212,14 @@ def assemble(out:Path, names:list[str], patch:int, exam_counts:dict, patch_level
     summary = dict(exams=exam_counts, image_pairs=len(results), registered=len(ok), excluded=excluded,
                    ncc_before=float(np.mean([i['before'] for i in ok])) if ok else None, ncc_after=float(np.mean([i['after'] for i in ok])) if ok else None,
                    cells=counts.pop('cells', 0), pairs=len(pairs), pairs_by_split=pairs.split.value_counts().to_dict(), pairs_with_A_above_0=int((pairs.A > 0).sum()),
-                   dropped={k: counts.pop(k) for k in ['more than half background', 'border disagreement'] if k in counts},
+                   dropped={k: counts.pop(k) for k in DROP_REASONS if k in counts},
                    labelled=dict(abnormal=int(labelled.abnormal.sum()), normal=int((labelled.abnormal == 0).sum()),
                                  split='patch level (as in the paper)' if patch_level_split else 'by patient'),
                    labelled_skipped={k: v for k, v in counts.items() if k != 'kept'},
                    seconds=dict(registration=sum(r.info.get('registration_s', 0) for r in results), tiling=sum(r.info.get('tiling_s', 0) for r in results)))
     return summary
 
-# %% ../nbs/04_tiling.ipynb #af5d87fe
+# %% ../nbs/04_tiling.ipynb #ba8c4737
 def parse_shard(shard:str) -> tuple[int,int]:
     "Parse 'i/n' (0 <= i < n)."
     try: i, n = (int(v) for v in shard.split('/')); assert 0 <= i < n
@@ -235,7 +247,7 @@ def prepare(dataset:str, # source: vindr, optimam, mias or synth
     save_exams(exams, skips, out)
     pairs = bilateral_pairs(exams)
     names = [part_name(f) for f, _ in pairs]
-    (out/'parts').mkdir(parents=True, exist_ok=True)
+    fresh_parts(out/'parts', dict(patch=patch, size=list(size), seed=seed, rules=TILING_RULES))
     todo = [(raw, f, m, patch, tuple(size), seed, out/'parts'/name) for k, ((f, m), name) in enumerate(zip(pairs, names))
             if k % n == i and not (out/'parts'/name).exists()]
     if todo:
@@ -243,7 +255,7 @@ def prepare(dataset:str, # source: vindr, optimam, mias or synth
             for _ in tqdm(pool.map(_run_pair, todo), total=len(todo), desc=f'{dataset}{patch} pairs', leave=False): pass
     missing = sum(not (out/'parts'/name).exists() for name in names)
     if missing: print(f'{len(names) - missing} of {len(names)} image pairs done; run the other shards (or without --shard) to assemble'); return None
-    inputs = hashlib.sha1(json.dumps([names, patch, list(size), seed, patch_level_split]).encode()).hexdigest()
+    inputs = hashlib.sha1(json.dumps([names, patch, list(size), seed, patch_level_split, TILING_RULES]).encode()).hexdigest()
     if (out/'summary.json').exists() and (old := json.loads((out/'summary.json').read_text())).get('inputs') == inputs:
         print(f'{out}: stores up to date'); return old
     summary = dict(assemble(out, names, patch, dict(images=len(exams), skipped=skips.summary()), patch_level_split, seed), inputs=inputs)
