@@ -24,21 +24,14 @@ dev: $(VENV)/.installed-dev
 synth: install
 	$(BIN)/siamese-mammo synth --out data/raw/synth --patients 50 --seed 0
 
-# The Siamese demo run: B=32, lr from the CPU sweep on this set (runs/synth96/siamese/sweep), 3 epochs on 1,024 training pairs.
-# A finished run is reused (resume), so a second `make demo` only redoes the test.
-DEMO_LR ?= 0.001
-DEMO_RUN := -p dataset synth96 -p method siamese -p epochs 3 -p batch_size 32 -p lr $(DEMO_LR) -p limit 1024 -p resume True
-
+# The paper's chain on the 50-woman synthetic set, sized for a 2-core CPU (preset demo): prepare, the Siamese grid,
+# SimCLR and BYOL (papermill runs of nbs/05_pretrain.ipynb), linear evaluation, Tables 1-4 and Figures 3-6 in figures/.
+# Finished runs are reused, so a second `make demo` only redraws.
 demo: synth
-	$(BIN)/siamese-mammo prepare --dataset synth --patch 96
-	mkdir -p runs/synth96/siamese
-	$(BIN)/papermill nbs/05_pretrain.ipynb runs/synth96/siamese/05_pretrain.ipynb $(DEMO_RUN)
-	@echo "demo: synthetic set in data/raw/synth, patch stores in data/processed/synth96, Siamese run (metrics, encoders, executed notebook) in runs/synth96/siamese/"
+	$(BIN)/siamese-mammo paper --datasets synth96 --preset demo
+	$(BIN)/python -c "from siamese_mammo.ssl import augment_grid, mias_patches; augment_grid(mias_patches(), path='figures/augmentations_mias.png')"
 
 figures: demo
-	$(BIN)/python -c "from siamese_mammo.tiling import figure3; figure3('data/processed/synth96', 'figures/figure3_synth96.png')"
-	$(BIN)/python -c "from siamese_mammo.siamese import figure4; figure4('runs/synth96/siamese', 'data/processed/synth96', 'figures/figure4_synth96.png')"
-	$(BIN)/python -c "from siamese_mammo.ssl import augment_grid, mias_patches; augment_grid(mias_patches(), path='figures/augmentations_mias.png')"
 
 bench: install
 	$(BIN)/python benchmarks/prepare_bench.py

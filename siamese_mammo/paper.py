@@ -81,13 +81,15 @@ def write_table(table:pd.DataFrame, path:Path|str, note:str='') -> Path:
     with atomic_write(path.with_suffix('.md')) as f: f.write(table.to_markdown(index=False, floatfmt='.3g') + (f'\n\n{note}\n' if note else '\n'))
     return path.with_suffix('.md')
 
-# %% ../nbs/09a_paper.ipynb #cbdf34c2
+# %% ../nbs/09a_paper.ipynb #9630e316
 def _pretrain_ssl(dataset:str, method:str, run_dir:Path, options:dict, data_dir, device:str, seed:int) -> str:
     "A papermill run of 05_pretrain for an SSL method (resumed or reused when already there); '' or the failure."
     import papermill as pm
-    if (run_dir/'metrics.json').exists() and json.loads((run_dir/'metrics.json').read_text()).get('test'): return ''
-    run_dir.mkdir(parents=True, exist_ok=True)
     params = dict(dataset=dataset, method=method, data_dir=data_dir, run_dir=str(run_dir), device=device, seed=seed, resume=True, **options)
+    if (run_dir/'metrics.json').exists() and (m := json.loads((run_dir/'metrics.json').read_text())).get('test'):
+        changed = {k: (m['config'][k], v) for k, v in options.items() if m['config'].get(k) != v}
+        return f'{run_dir} was made with other options {changed}; move it away or use another runs root' if changed else ''
+    run_dir.mkdir(parents=True, exist_ok=True)
     try: pm.execute_notebook(project_root()/'nbs'/'05_pretrain.ipynb', run_dir/'05_pretrain.ipynb', parameters=params, progress_bar=False)
     except pm.PapermillExecutionError as e: return f'{method} failed: {e.ename}: {e.evalue}'.splitlines()[0]
     return ''

@@ -106,3 +106,22 @@ def test_notebook_runs_the_baselines(data, tmp_path, method):
     m = json.loads((tmp_path/method/'metrics.json').read_text())
     assert m['config']['method'] == method and m['select'] == 'loss' and np.isfinite(m['test']['loss'])
     assert (tmp_path/method/'encoder.pt').exists() and f'{method} on synth32' in (tmp_path/'out.ipynb').read_text()
+
+def test_paper_chain_writes_tables_and_figures_and_reuses_runs(data, tmp_path):
+    "siamese-mammo paper --preset smoke: Tables 1-2 and Figures 3-6 from one command; a second call recomputes nothing."
+    cmd = [sys.executable, '-m', 'siamese_mammo.cli', 'paper', '--datasets', 'synth32', '--preset', 'smoke', '--data-dir', data,
+           '--runs-dir', tmp_path/'runs', '--out', tmp_path/'fig', '--device', 'cpu']
+    first = subprocess.run(cmd, capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr[-3000:]
+    for name in ['table1', 'table2'] + [f'figure{k}_synth32' for k in (3, 4, 5, 6)]:
+        assert (tmp_path/'fig'/f'{name}.png').exists() or (tmp_path/'fig'/f'{name}.md').exists(), name
+    import pandas as pd
+    t2 = pd.read_csv(tmp_path/'fig'/'table2.csv')
+    assert list(t2.model) == ['siamese', 'simclr', 'byol', 'untrained encoder', 'raw pixels']
+    assert t2.AUC.str.fullmatch(r'\d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\]').all()
+    assert (tmp_path/'runs'/'synth32'/'simclr'/'05_pretrain.ipynb').exists() and (tmp_path/'runs'/'10_paper_smoke.ipynb').exists()
+    stamps = {p: p.stat().st_mtime_ns for p in (tmp_path/'runs').rglob('*.pt')}
+    again = subprocess.run(cmd, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert {p: p.stat().st_mtime_ns for p in (tmp_path/'runs').rglob('*.pt')} == stamps   # no run retrained
+    assert pd.read_csv(tmp_path/'fig'/'table2.csv').equals(t2)
