@@ -31,7 +31,8 @@ __all__ = ['METHODS', 'FREE_OPTIONS', 'PretrainConfig', 'runs_root', 'seed_every
            'prepare_run', 'PatchSet', 'split_rows', 'make_loader', 'on_device', 'lars', 'schedule', 'TrainingDiverged',
            'autocast', 'train_epoch', 'rng_state', 'set_rng_state', 'save_torch', 'check_resumable', 'build_method',
            'learning_rate', 'write_metrics', 'Run', 'setup', 'model_state', 'load_model_state', 'save_checkpoint',
-           'restore', 'begin', 'metrics', 'end_epoch', 'finish', 'train', 'load_encoders', 'best_rows', 'sweep']
+           'restore', 'begin', 'metrics', 'end_epoch', 'finish', 'train', 'load_encoders', 'run_notebook', 'best_rows',
+           'sweep']
 
 # %% ../nbs/05_pretrain.ipynb #ded9abf7
 METHODS = ('siamese', 'simclr', 'byol')
@@ -419,8 +420,22 @@ def load_encoders(run_dir:Path|str) -> dict[str, nn.Module]:
     if not out: raise DatasetError(f'{run_dir}: no encoders here; run siamese-mammo pretrain first')
     return out
 
-# %% ../nbs/05_pretrain.ipynb #78c55f40
+# %% ../nbs/05_pretrain.ipynb #78201fe6
 def _floats(text:str) -> list[float]: return [float(v) for v in str(text).split(',') if v.strip()]
+
+def run_notebook(run_dir:Path, # the run's folder (the executed notebook is kept there)
+                 params:dict # notebook parameters (with resume=True an interrupted run continues)
+                ) -> str:
+    "A papermill run of 05_pretrain; a finished run with the same options is reused. '' or why it did not finish."
+    import papermill as pm
+    run_dir = Path(run_dir)
+    if (run_dir/'metrics.json').exists() and (m := json.loads((run_dir/'metrics.json').read_text())).get('test'):
+        changed = {k: (m['config'][k], v) for k, v in params.items() if k in m['config'] and k not in FREE_OPTIONS and m['config'][k] != v}
+        return f'{run_dir} was made with other options {changed}; move it away or use another folder' if changed else ''
+    run_dir.mkdir(parents=True, exist_ok=True)
+    try: pm.execute_notebook(project_root()/'nbs'/'05_pretrain.ipynb', run_dir/'05_pretrain.ipynb', parameters=params, progress_bar=False)
+    except pm.PapermillExecutionError as e: return f'failed: {e.ename}: {e.evalue}'.splitlines()[0]
+    return ''
 
 def _sweep_row(run_dir:Path, dataset:str, batch:int, lr:float) -> dict:
     "One row of Table 1 from a run's metrics (or its failure)."
@@ -448,17 +463,14 @@ def sweep(dataset:str, # dataset name {source}{patch}
           device:str='auto' # auto, cpu or cuda
          ) -> pd.DataFrame:
     "Table 1's grid search: a papermill run of 05_pretrain per batch size and learning rate; rows in `out/table1.csv`."
-    import papermill as pm
     out, rows = Path(out or project_root()/'runs'/dataset/'siamese'/'sweep'), []
     for batch in [int(b) for b in _floats(batch_sizes)]:
         for lr in _floats(lrs):
             run_dir = out/f'B{batch}_lr{lr:g}'
-            if not _sweep_row(run_dir, dataset, batch, lr).get('test'):
-                params = dict(dataset=dataset, method='siamese', epochs=epochs, batch_size=min(batch, micro_batch), accumulate=max(1, batch//micro_batch),
-                              lr=lr, limit=limit, data_dir=data_dir, run_dir=str(run_dir), seed=seed, device=device, resume=True)
-                run_dir.mkdir(parents=True, exist_ok=True); (run_dir/'error.txt').unlink(missing_ok=True)
-                try: pm.execute_notebook(project_root()/'nbs'/'05_pretrain.ipynb', run_dir/'05_pretrain.ipynb', parameters=params, progress_bar=False)
-                except pm.PapermillExecutionError as e: (run_dir/'error.txt').write_text(f'failed: {e.ename}: {e.evalue}'.splitlines()[0])
+            params = dict(dataset=dataset, method='siamese', epochs=epochs, batch_size=min(batch, micro_batch), accumulate=max(1, batch//micro_batch),
+                          lr=lr, limit=limit, data_dir=data_dir, run_dir=str(run_dir), seed=seed, device=device, resume=True)
+            (run_dir/'error.txt').unlink(missing_ok=True)
+            if why := run_notebook(run_dir, params): (run_dir/'error.txt').write_text(why)
             rows.append(_sweep_row(run_dir, dataset, batch, lr))
             table = pd.DataFrame(rows)
             with atomic_write(out/'table1.csv', newline='') as f: table.to_csv(f, index=False)
