@@ -15,10 +15,11 @@ from omidb.events import SideOpinion
 from .io import atomic_write, BadImage, PAPER_SIZE, VIEWS, read_dicom_header, read_pgm, pseudonym, scale_boxes
 
 # %% auto #0
-__all__ = ['DATA_ENV', 'SOURCES', 'COLUMNS', 'CATEGORY_FLAGS', 'PATHOLOGY', 'MIAS_LINE', 'READERS', 'project_root', 'data_root',
-           'mias_sample', 'Source', 'DatasetError', 'DatasetNotFound', 'parse_name', 'Dataset', 'resolve_dataset',
-           'Skips', 'patient_split', 'keep_bilateral', 'box_in_image', 'read_vindr', 'read_omidb', 'parse_mias_info',
-           'read_mias', 'read_exams', 'save_exams', 'load_exams']
+__all__ = ['DATA_ENV', 'SOURCES', 'COLUMNS', 'OUTCOME_RANK', 'CATEGORY_FLAGS', 'PATHOLOGY', 'MIAS_LINE', 'READERS',
+           'project_root', 'data_root', 'mias_sample', 'Source', 'DatasetError', 'DatasetNotFound', 'parse_name',
+           'Dataset', 'resolve_dataset', 'Skips', 'patient_split', 'worst_finding', 'split_by_patient',
+           'keep_bilateral', 'box_in_image', 'read_vindr', 'read_omidb', 'parse_mias_info', 'read_mias', 'read_exams',
+           'save_exams', 'load_exams']
 
 # %% ../nbs/01_datasets.ipynb #3e06d8bb
 DATA_ENV = 'SIAMESE_MAMMO_DATA'
@@ -39,7 +40,7 @@ def mias_sample() -> Path:
     "The folder of the 40-image mini-MIAS sample used by tests on real images."
     return Path(os.environ.get('MIAS_SAMPLE') or project_root().parent/'shared'/'data'/'mini-mias-sample')
 
-# %% ../nbs/01_datasets.ipynb #25b50de3
+# %% ../nbs/01_datasets.ipynb #828f7e4d
 @dataclass(frozen=True)
 class Source:
     "A collection of mammograms as its owners distribute it."
@@ -47,6 +48,7 @@ class Source:
     title:str  # the collection's own name
     marker:str # path, relative to the raw folder, whose presence proves a copy is there
     obtain:str # where a user gets it
+    synthetic:str|None = None # for the built-in generator: the real layout it writes (vindr or optimam)
 
 SOURCES = {s.name: s for s in [
     Source('vindr', 'VinDr-Mammo', 'finding_annotations.csv',
@@ -56,7 +58,9 @@ SOURCES = {s.name: s for s in [
     Source('mias', 'mini-MIAS', 'Info.txt',
            "the Mammographic Image Analysis Society's public archive (http://peipa.essex.ac.uk/info/mias.html)"),
     Source('synth', 'synthetic bilateral mammograms', 'finding_annotations.csv',
-           'make it: siamese-mammo synth --out {raw} --patients 50 --seed 0'),
+           'make it: siamese-mammo synth --out {raw} --patients 50 --seed 0', synthetic='vindr'),
+    Source('synthomidb', 'synthetic bilateral mammograms in the OMI-DB layout', 'data',
+           'make it: siamese-mammo synth --format optimam --out {raw} --patients 50 --seed 0', synthetic='optimam'),
 ]}
 
 # %% ../nbs/01_datasets.ipynb #6fce3249
@@ -115,15 +119,34 @@ class Skips(list):
     def summary(self) -> dict: return {r: int(n) for r, n in pd.Series([r for _, r in self], dtype=object).value_counts().items()}
     def __str__(self): return 'skipped: ' + (', '.join(f'{n} {r}' for r, n in self.summary().items()) or 'nothing')
 
-# %% ../nbs/01_datasets.ipynb #07932320
+# %% ../nbs/01_datasets.ipynb #083f49e7
+OUTCOME_RANK = {'N': 0, 'B': 1, 'M': 2}
+
 def patient_split(patients:list[str], # patient ids (repeats allowed)
                   seed:int=0, # seed of the split
-                  fractions:tuple=(0.8, 0.1, 0.1) # train, val, test
+                  fractions:tuple=(0.8, 0.1, 0.1), # train, val, test
+                  strata:dict|None=None # patient -> class; the split is drawn within each class
                  ) -> dict[str,str]:
-    "Assign each distinct patient to train/val/test in the given proportions, reproducibly."
-    ids = np.random.default_rng(seed).permutation(sorted(set(patients)))
-    cuts = np.round(np.cumsum(fractions)[:-1]*len(ids)).astype(int)
-    return {p: name for name, part in zip(['train', 'val', 'test'], np.split(ids, cuts)) for p in part}
+    "Assign each distinct patient to train/val/test in the given proportions, reproducibly (within each stratum when given)."
+    rng, ids = np.random.default_rng(seed), sorted(set(patients))
+    groups = [ids] if strata is None else [[p for p in ids if strata[p] == c] for c in sorted({strata[p] for p in ids}, key=str)]
+    split = {}
+    for group in map(rng.permutation, groups):
+        cuts = np.round(np.cumsum(fractions)[:-1]*len(group)).astype(int)
+        split |= {p: name for name, part in zip(['train', 'val', 'test'], np.split(group, cuts)) for p in part}
+    return split
+
+def worst_finding(table:pd.DataFrame # exam table (or any frame with patient_id, breast_birads, outcome)
+                 ) -> dict[str,str]:
+    "Each patient's stratum: her highest BI-RADS and her worst outcome."
+    birads = table.groupby('patient_id').breast_birads.max().fillna(0).astype(int)
+    outcome = table.outcome.map(OUTCOME_RANK).groupby(table.patient_id).max().fillna(-1).astype(int)
+    return {p: f'{b}/{outcome[p]}' for p, b in birads.items()}
+
+def split_by_patient(table:pd.DataFrame, seed:int) -> pd.DataFrame:
+    "The table with an 8:1:1 split by patient, stratified by each patient's worst finding."
+    split = patient_split(list(table.patient_id), seed, strata=worst_finding(table))
+    return table.assign(split=table.patient_id.map(split))
 
 # %% ../nbs/01_datasets.ipynb #55d41e1c
 def keep_bilateral(table:pd.DataFrame, skips:Skips) -> pd.DataFrame:
@@ -132,7 +155,7 @@ def keep_bilateral(table:pd.DataFrame, skips:Skips) -> pd.DataFrame:
     for img in table.loc[~n, 'image_id']: skips.add(img, 'no contralateral partner')
     return table[n].reset_index(drop=True)
 
-# %% ../nbs/01_datasets.ipynb #30ad0bad
+# %% ../nbs/01_datasets.ipynb #c4b10783
 def _birads(v) -> float: return float(str(v).split()[-1]) if isinstance(v, str) and v.strip() else np.nan
 
 def box_in_image(coords, # xmin, ymin, xmax, ymax in original pixels
@@ -185,11 +208,11 @@ def read_vindr(raw:Path|str, # folder holding finding_annotations.csv and images
 
 def _official_split(table:pd.DataFrame, seed:int, val_fraction:float=0.125) -> pd.DataFrame:
     "Map VinDr's training/test to train/val/test, carving val from training by patient."
-    train = table.loc[table.split != 'test', 'patient_id']
-    val = patient_split(list(train), seed, (1 - val_fraction, val_fraction, 0.))
+    train = table[table.split != 'test']
+    val = patient_split(list(train.patient_id), seed, (1 - val_fraction, val_fraction, 0.), strata=worst_finding(train))
     return table.assign(split=[('test' if s == 'test' else 'val' if val.get(p) == 'val' else 'train') for p, s in zip(table.patient_id, table.split)])
 
-# %% ../nbs/01_datasets.ipynb #58edd5cd
+# %% ../nbs/01_datasets.ipynb #75979fa5
 CATEGORY_FLAGS = [('mass', 'Mass'), ('suspicious_calcifications', 'Suspicious Calcification'), ('calcifications', 'Suspicious Calcification'),
                   ('architectural_distortion', 'Architectural Distortion'), ('focal_asymmetry', 'Focal Asymmetry')]
 PATHOLOGY = {'B5': 'M', 'H5': 'M', 'C5': 'M', 'B2': 'B', 'H2': 'B', 'C2': 'B'}
@@ -254,11 +277,9 @@ def read_omidb(raw:Path|str, # folder holding data/ and images/ of OMI-DB
     table = pd.DataFrame(rows, columns=COLUMNS)
     dup = table.image_id.duplicated(keep=False)
     for img in table.image_id[dup].unique(): skips.add(img, 'duplicated image id')
-    table = keep_bilateral(table[~dup].reset_index(drop=True), skips)
-    split = patient_split(list(table.patient_id), seed)
-    return table.assign(split=table.patient_id.map(split)), skips
+    return split_by_patient(keep_bilateral(table[~dup].reset_index(drop=True), skips), seed), skips
 
-# %% ../nbs/01_datasets.ipynb #cef3f291
+# %% ../nbs/01_datasets.ipynb #38847cf4
 MIAS_LINE = re.compile(r'^(mdb\d{3})\s+([FGD])\s+([A-Z]{4})(?:\s+([BM]))?(?:\s+(\d+)\s+(\d+)\s+(\d+))?\s*$')
 
 def parse_mias_info(path:Path|str # the database's Info.txt
@@ -292,12 +313,10 @@ def read_mias(raw:Path|str, # folder holding Info.txt and mdbNNN.pgm
                          path=path.name, height=img.shape[0], width=img.shape[1], resized_height=size[0], resized_width=size[1],
                          breast_birads=np.nan, density=g.tissue.iloc[0], outcome='M' if 'M' in set(sev) else 'B' if len(sev) else 'N',
                          boxes=[b for r in g.itertuples() for b in _mias_box(r, img.shape[0], size)], split=None))
-    table = keep_bilateral(pd.DataFrame(rows, columns=COLUMNS), skips)
-    split = patient_split(list(table.patient_id), seed)
-    return table.assign(split=table.patient_id.map(split)), skips
+    return split_by_patient(keep_bilateral(pd.DataFrame(rows, columns=COLUMNS), skips), seed), skips
 
-# %% ../nbs/01_datasets.ipynb #d26ce067
-READERS = {'vindr': read_vindr, 'synth': read_vindr, 'optimam': read_omidb, 'mias': read_mias}
+# %% ../nbs/01_datasets.ipynb #e72708f2
+READERS = {'vindr': read_vindr, 'synth': read_vindr, 'optimam': read_omidb, 'synthomidb': read_omidb, 'mias': read_mias}
 
 def read_exams(ds:Dataset, # a resolved dataset (see `resolve_dataset`)
                seed:int=0 # seed of the patient split

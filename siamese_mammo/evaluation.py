@@ -56,7 +56,7 @@ def bootstrap_ci(y:np.ndarray, prob:np.ndarray, k:int|None=None, # as for `auc`
     values = [auc(y[i], prob[i], k) for i in draws]
     return float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5))
 
-# %% ../nbs/08_evaluation.ipynb #dcca4373
+# %% ../nbs/08_evaluation.ipynb #07d2a78d
 @torch.no_grad()
 def embed(net:nn.Module, # an encoder: (B, 1, P, P) -> (B, 512)
           patches:np.ndarray, # (n, P, P) uint16
@@ -76,11 +76,11 @@ def cached_embeddings(run_dir:Path|str, # a finished pretraining run (its encode
                       store:PatchStore, # the labelled patches to embed
                       device:torch.device|str='cpu'
                      ) -> dict[str, np.ndarray]:
-    "Each of the run's encoders' embeddings of the labelled patches; computed once and kept in `embeddings.npz`."
-    path, key = Path(run_dir)/'embeddings.npz', _store_key(store)
-    if path.exists() and str((cached := np.load(path))['store']) == key: return {k: cached[k] for k in cached.files if k != 'store'}
+    "Each of the run's encoders' embeddings of the labelled patches; computed once and kept in `embeddings_{digest}.npz`."
+    path = Path(run_dir)/f'embeddings_{_store_key(store)[:16]}.npz'
+    if path.exists(): return dict(np.load(path))
     out = {name: embed(net, store.labelled, device) for name, net in load_encoders(run_dir).items()}
-    with atomic_write(path, 'wb') as f: np.savez(f, store=np.array(key), **out)
+    with atomic_write(path, 'wb') as f: np.savez(f, **out)
     return out
 
 # %% ../nbs/08_evaluation.ipynb #26072351

@@ -34,7 +34,7 @@ __all__ = ['METHODS', 'FREE_OPTIONS', 'PretrainConfig', 'runs_root', 'seed_every
            'restore', 'begin', 'metrics', 'end_epoch', 'finish', 'train', 'load_encoders', 'run_notebook', 'best_rows',
            'sweep']
 
-# %% ../nbs/05_pretrain.ipynb #ded9abf7
+# %% ../nbs/05_pretrain.ipynb #5c3424e4
 METHODS = ('siamese', 'simclr', 'byol')
 
 @dataclass
@@ -65,7 +65,7 @@ class PretrainConfig:
     seed:int=0                # seed of every random generator
     device:str='auto'         # auto, cpu or cuda
     resume:bool=False         # continue from the checkpoint in run_dir
-    synth_patients:int=50     # women in a synthetic set made on demand when a synth dataset is absent
+    synth_patients:int=50     # women in a synthetic set made on demand when a synthetic dataset (synth, synthomidb) is absent
 
     def __post_init__(self):
         if self.method not in METHODS: raise DatasetError(f'unknown method {self.method!r}: choose one of {", ".join(METHODS)}')
@@ -116,13 +116,13 @@ def gather(a:np.ndarray) -> np.ndarray:
     dist.all_gather_object(parts, a)
     return np.concatenate(parts)
 
-# %% ../nbs/05_pretrain.ipynb #dff38a3b
+# %% ../nbs/05_pretrain.ipynb #fe495a07
 def prepare_run(cfg:PretrainConfig # the run's options
                ) -> tuple[Dataset, PatchStore]:
     "Make a synthetic dataset if it is the one asked for and absent, prepare the stores if absent, and open them."
     ds = cfg.resolve()
     if not (ds.processed/'summary.json').exists():
-        if ds.source.name == 'synth' and not ds.has_raw(): synth_dataset(ds.raw, cfg.synth_patients, cfg.seed)
+        if ds.source.synthetic and not ds.has_raw(): synth_dataset(ds.raw, cfg.synth_patients, cfg.seed, format=ds.source.synthetic)
         ds.require_raw()
         prepare(ds.source.name, ds.patch, raw=ds.raw, out=ds.processed, seed=cfg.seed)
     return ds, open_store(ds.processed)
