@@ -119,7 +119,7 @@ class Skips(list):
     def summary(self) -> dict: return {r: int(n) for r, n in pd.Series([r for _, r in self], dtype=object).value_counts().items()}
     def __str__(self): return 'skipped: ' + (', '.join(f'{n} {r}' for r, n in self.summary().items()) or 'nothing')
 
-# %% ../nbs/01_datasets.ipynb #083f49e7
+# %% ../nbs/01_datasets.ipynb #939adc52
 OUTCOME_RANK = {'N': 0, 'B': 1, 'M': 2}
 
 def patient_split(patients:list[str], # patient ids (repeats allowed)
@@ -131,9 +131,10 @@ def patient_split(patients:list[str], # patient ids (repeats allowed)
     rng, ids = np.random.default_rng(seed), sorted(set(patients))
     groups = [ids] if strata is None else [[p for p in ids if strata[p] == c] for c in sorted({strata[p] for p in ids}, key=str)]
     split = {}
-    for group in map(rng.permutation, groups):
-        cuts = np.round(np.cumsum(fractions)[:-1]*len(group)).astype(int)
-        split |= {p: name for name, part in zip(['train', 'val', 'test'], np.split(group, cuts)) for p in part}
+    for group in groups:   # systematic sampling: the k-th of n patients in random order sits at (k + u)/n, u uniform
+        position = (np.arange(len(group)) + rng.random())/len(group)
+        names = np.array(['train', 'val', 'test'])[np.searchsorted(np.cumsum(fractions)[:-1], position, side='right')]
+        split |= dict(zip(rng.permutation(group), names))
     return split
 
 def worst_finding(table:pd.DataFrame # exam table (or any frame with patient_id, breast_birads, outcome)

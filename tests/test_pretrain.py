@@ -16,6 +16,16 @@ def data(tmp_path_factory):
                    check=True, capture_output=True)
     return root
 
+@pytest.fixture(scope='module')
+def omidb(data):
+    "Beside it, 10 other women in the OMI-DB layout (dataset synthomidb32), for evaluation with encoders pretrained on synth32."
+    cli = [sys.executable, '-m', 'siamese_mammo.cli']
+    subprocess.run(cli + ['synth', '--format', 'optimam', '--out', data/'raw'/'synthomidb', '--patients', '10', '--seed', '35', '--size', '576x448', '--workers', '2'],
+                   check=True, capture_output=True)
+    subprocess.run(cli + ['prepare', '--dataset', 'synthomidb', '--patch', '32', '--size', '288x224', '--data-dir', data, '--workers', '2'],
+                   check=True, capture_output=True)
+    return data
+
 def pretrain(data, run_dir, *extra, launcher=(sys.executable, '-m')):
     return [*launcher, 'siamese_mammo.cli', 'pretrain', '--dataset', 'synth32', '--data-dir', data, '--run-dir', run_dir,
             '--batch-size', '16', '--lr', '0.05', '--device', 'cpu', *map(str, extra)]
@@ -107,9 +117,10 @@ def test_notebook_runs_the_baselines(data, tmp_path, method):
     assert m['config']['method'] == method and m['select'] == 'loss' and np.isfinite(m['test']['loss'])
     assert (tmp_path/method/'encoder.pt').exists() and f'{method} on synth32' in (tmp_path/'out.ipynb').read_text()
 
-def test_paper_chain_writes_tables_and_figures_and_reuses_runs(data, tmp_path):
-    "siamese-mammo paper --preset smoke: Tables 1-2 and Figures 3-6 from one command; a second call recomputes nothing."
-    cmd = [sys.executable, '-m', 'siamese_mammo.cli', 'paper', '--datasets', 'synth32', '--preset', 'smoke', '--data-dir', data,
+def test_paper_chain_writes_tables_and_figures_and_reuses_runs(omidb, tmp_path):
+    "siamese-mammo paper --preset smoke: Tables 1-2 and Figures 3-6 from one command, synthomidb32 evaluated with synth32's encoders; a second call recomputes nothing."
+    data = omidb
+    cmd = [sys.executable, '-m', 'siamese_mammo.cli', 'paper', '--datasets', 'synth32', '--transfer', 'synthomidb32', '--preset', 'smoke', '--data-dir', data,
            '--runs-dir', tmp_path/'runs', '--out', tmp_path/'fig', '--device', 'cpu']
     first = subprocess.run(cmd, capture_output=True, text=True)
     assert first.returncode == 0, first.stderr[-3000:]
@@ -119,8 +130,12 @@ def test_paper_chain_writes_tables_and_figures_and_reuses_runs(data, tmp_path):
         assert (tmp_path/'fig'/f'{name}.png').exists() or (tmp_path/'fig'/f'{name}.md').exists(), name
     import pandas as pd
     t2 = pd.read_csv(tmp_path/'fig'/'table2.csv')
-    assert list(t2.model) == ['siamese'][:siamese] + ['simclr', 'byol', 'untrained encoder', 'raw pixels']
-    assert t2.AUC.str.fullmatch(r'\d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\]').all()
+    models = ['siamese'][:siamese] + ['simclr', 'byol', 'untrained encoder', 'raw pixels']
+    own, other = t2[t2.dataset == 'synth32'], t2[t2.dataset == 'synthomidb32']
+    assert list(own.model) == models and (own.pretrained_on == 'synth32').all()
+    assert own.AUC.str.fullmatch(r'\d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\]').all()
+    assert list(other.model) == models and (other.pretrained_on == 'synth32').all()   # the transfer rows: the same encoders on the other set
+    assert any(s.startswith('synth32 outcome: skipped') for s in report['skipped'])     # the VinDr layout has no outcome, and the report says so
     assert (tmp_path/'runs'/'synth32'/'simclr'/'05_pretrain.ipynb').exists() and (tmp_path/'runs'/'10_paper_smoke.ipynb').exists()
     stamps = {p: p.stat().st_mtime_ns for p in (tmp_path/'runs').rglob('*.pt')}
     again = subprocess.run(cmd, capture_output=True, text=True)
