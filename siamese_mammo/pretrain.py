@@ -29,10 +29,10 @@ from .ssl import BYOLMethod, SimCLRMethod
 # %% auto #0
 __all__ = ['METHODS', 'FREE_OPTIONS', 'PretrainConfig', 'runs_root', 'seed_everything', 'pick_device', 'distributed', 'gather',
            'prepare_run', 'PatchSet', 'split_rows', 'make_loader', 'on_device', 'lars', 'schedule', 'TrainingDiverged',
-           'autocast', 'train_epoch', 'rng_state', 'set_rng_state', 'save_torch', 'check_resumable', 'build_method',
-           'learning_rate', 'write_metrics', 'Run', 'setup', 'model_state', 'load_model_state', 'save_checkpoint',
-           'restore', 'begin', 'metrics', 'end_epoch', 'finish', 'train', 'load_encoders', 'run_notebook', 'best_rows',
-           'sweep']
+           'autocast', 'train_epoch', 'rng_state', 'set_rng_state', 'save_torch', 'store_id', 'another_store',
+           'check_resumable', 'build_method', 'learning_rate', 'write_metrics', 'Run', 'setup', 'model_state',
+           'load_model_state', 'save_checkpoint', 'restore', 'begin', 'metrics', 'end_epoch', 'finish', 'train',
+           'load_encoders', 'run_notebook', 'best_rows', 'sweep']
 
 # %% ../nbs/05_pretrain.ipynb #5c3424e4
 METHODS = ('siamese', 'simclr', 'byol')
@@ -216,7 +216,7 @@ def train_epoch(method, opts:list, scheds:list, batches, n:int, accumulate:int, 
         total += value
     return total/n
 
-# %% ../nbs/05_pretrain.ipynb #3ed4bcf4
+# %% ../nbs/05_pretrain.ipynb #54825b62
 FREE_OPTIONS = ('data_dir', 'run_dir', 'device', 'workers', 'resume', 'synth_patients')
 
 def rng_state() -> dict:
@@ -234,6 +234,15 @@ def set_rng_state(state:dict):
 def save_torch(obj, path:Path):
     "`torch.save` through a temporary file, so that `path` is always whole."
     with atomic_write(path, 'wb') as f: torch.save(obj, f)
+
+def store_id(processed:Path) -> str|None:
+    "The digest naming a prepared store (its summary's `inputs`: parts, patch, size, seed, split, tiling rules), None if not prepared."
+    summary = Path(processed)/'summary.json'
+    return json.loads(summary.read_text())['inputs'][:16] if summary.exists() else None
+
+def another_store(run_dir:Path, was:str, now:str) -> str:
+    "Why a run made on another patch store is neither resumed nor reused."
+    return f'{run_dir} was trained on another patch store ({was}, now {now}): move it away or use another folder'
 
 def check_resumable(saved:dict, cfg:PretrainConfig):
     "Refuse to resume a checkpoint made with different training options."
@@ -274,12 +283,12 @@ def _net_digest(nets) -> str:
         for p in unwrap(net).parameters(): h.update(p.detach().cpu().numpy().tobytes())
     return h.hexdigest()
 
-# %% ../nbs/05_pretrain.ipynb #16c93cb4
+# %% ../nbs/05_pretrain.ipynb #b298a984
 @dataclass
 class Run:
     "Everything a pretraining run holds while it trains."
     cfg:PretrainConfig; out:Path; device:torch.device; rank:int; world:int
-    method:object; opts:list; scheds:list; loaders:dict; steps:int; state:dict
+    method:object; opts:list; scheds:list; loaders:dict; steps:int; state:dict; store:str
 
     @property
     def main(self) -> bool: return self.rank == 0
@@ -305,9 +314,9 @@ def setup(cfg:PretrainConfig) -> Run:
     per_epoch = math.ceil(len(loaders['train'])/cfg.accumulate)
     scheds = [schedule(o, cfg.epochs*per_epoch, cfg.warmup_epochs*per_epoch) for o in opts]
     return Run(cfg, cfg.out_dir(), device, rank, world, method, opts, scheds, loaders, cfg.epochs*per_epoch,
-               dict(epoch=0, history=[], best=None, best_epoch=None, floors=None))
+               dict(epoch=0, history=[], best=None, best_epoch=None, floors=None), store_id(ds.processed))
 
-# %% ../nbs/05_pretrain.ipynb #569baafd
+# %% ../nbs/05_pretrain.ipynb #2057c904
 def model_state(run:Run) -> dict:
     "The trained state: the networks' weights and the method's own (soft labellers, BYOL's target)."
     return dict(nets=[unwrap(n).state_dict() for n in run.method.nets], method=run.method.state_dict())
@@ -320,7 +329,7 @@ def load_model_state(run:Run, state:dict):
 def save_checkpoint(run:Run):
     "Write the checkpoint of the epoch just finished (process 0)."
     if not run.main: return
-    save_torch(dict(config=asdict(run.cfg), **model_state(run), opts=[o.state_dict() for o in run.opts],
+    save_torch(dict(config=asdict(run.cfg), store=run.store, **model_state(run), opts=[o.state_dict() for o in run.opts],
                     scheds=[s.state_dict() for s in run.scheds], rng=rng_state(), **run.state), run.out/'checkpoint.pt')
 
 def restore(run:Run) -> bool:
@@ -331,6 +340,7 @@ def restore(run:Run) -> bool:
         return False
     ck = torch.load(path, map_location=run.device, weights_only=True)
     check_resumable(ck['config'], run.cfg)
+    if ck.get('store', run.store) != run.store: raise DatasetError(another_store(run.out, ck['store'], run.store))
     load_model_state(run, ck)
     for o, sd in zip(run.opts, ck['opts']): o.load_state_dict(sd)
     for s, sd in zip(run.scheds, ck['scheds']): s.load_state_dict(sd)
@@ -347,7 +357,7 @@ def begin(run:Run):
     run.state['history'].append(dict(epoch=0, **log, seconds=time.time() - t))
     save_checkpoint(run)   # epoch 0: a run that fails in its first epoch resumes without repeating this pass
 
-# %% ../nbs/05_pretrain.ipynb #8bf14395
+# %% ../nbs/05_pretrain.ipynb #28cf8da3
 def _sync_buffers(nets):
     "Give every process process 0's BatchNorm statistics (DDP keeps parameters equal, not buffers)."
     if dist.is_initialized():
@@ -362,7 +372,7 @@ def _ranks_record(run:Run, log:dict):
 
 def metrics(run:Run, test:dict|None=None) -> dict:
     "The run's metrics so far."
-    return dict(dataset=run.cfg.dataset, method=run.cfg.method, config=asdict(run.cfg), processes=run.world, device=str(run.device),
+    return dict(dataset=run.cfg.dataset, method=run.cfg.method, config=asdict(run.cfg), store=run.store, processes=run.world, device=str(run.device),
                 sizes={split: len(loader.dataset) for split, loader in run.loaders.items()},
                 select=run.method.select, best_epoch=run.state['best_epoch'], best_val=run.state['best'],
                 floors=run.state['floors'], test=test, history=run.state['history'])
@@ -420,7 +430,7 @@ def load_encoders(run_dir:Path|str) -> dict[str, nn.Module]:
     if not out: raise DatasetError(f'{run_dir}: no encoders here; run siamese-mammo pretrain first')
     return out
 
-# %% ../nbs/05_pretrain.ipynb #78201fe6
+# %% ../nbs/05_pretrain.ipynb #21277d78
 def _floats(text:str) -> list[float]: return [float(v) for v in str(text).split(',') if v.strip()]
 
 def run_notebook(run_dir:Path, # the run's folder (the executed notebook is kept there)
@@ -431,6 +441,8 @@ def run_notebook(run_dir:Path, # the run's folder (the executed notebook is kept
     run_dir = Path(run_dir)
     if (run_dir/'metrics.json').exists() and (m := json.loads((run_dir/'metrics.json').read_text())).get('test'):
         changed = {k: (m['config'][k], v) for k, v in params.items() if k in m['config'] and k not in FREE_OPTIONS and m['config'][k] != v}
+        now = store_id(resolve_dataset(params['dataset'], params.get('data_dir')).processed)
+        if now and m.get('store', now) != now: return another_store(run_dir, m['store'], now)
         return f'{run_dir} was made with other options {changed}; move it away or use another folder' if changed else ''
     run_dir.mkdir(parents=True, exist_ok=True)
     try: pm.execute_notebook(project_root()/'nbs'/'05_pretrain.ipynb', run_dir/'05_pretrain.ipynb', parameters=params, progress_bar=False)

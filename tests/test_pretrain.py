@@ -62,6 +62,12 @@ def test_resume_refuses_changed_options(data, tmp_path):
     p = subprocess.run(pretrain(data, tmp_path/'r', '--epochs', 1, '--resume', '--loss', 'single'), capture_output=True, text=True)
     assert p.returncode == 2 and p.stderr.count('\n') == 1
     assert "the checkpoint was made with loss='cross' (now 'single')" in p.stderr
+    summary = Path(data)/'processed'/'synth32'/'summary.json'; prepared = summary.read_text()
+    try:   # the store prepared again from other inputs
+        summary.write_text(json.dumps(dict(json.loads(prepared), inputs='0'*40)))
+        p = subprocess.run(pretrain(data, tmp_path/'r', '--epochs', 1, '--resume'), capture_output=True, text=True)
+    finally: summary.write_text(prepared)
+    assert p.returncode == 2 and p.stderr.count('\n') == 1 and 'was trained on another patch store' in p.stderr and ', now 0000000000000000)' in p.stderr
 
 def test_diverging_loss_stops_with_epoch_and_step(data, tmp_path):
     p = subprocess.run(pretrain(data, tmp_path/'nan', '--epochs', 2, '--lr', '1e30'), capture_output=True, text=True)
