@@ -98,7 +98,7 @@ def skipped_tasks(linear:pd.DataFrame # rows of `evaluate`
     rows = linear[linear.status.fillna('').str.startswith('skipped')]
     return sorted({f'{r.dataset} {r.task}: {r.status}' for r in rows.itertuples()})
 
-# %% ../nbs/09a_paper.ipynb #ca0fd23b
+# %% ../nbs/09a_paper.ipynb #4919ef8b
 def _names(datasets:str) -> list[str]: return [s.strip() for s in datasets.split(',') if s.strip()]
 
 def _prepared(d:str, data_dir:str|None, seed:int):
@@ -108,7 +108,6 @@ def _prepared(d:str, data_dir:str|None, seed:int):
 
 def pretrain_methods(d:str, p:dict, runs:Path, report:dict, data_dir:str|None, seed:int, device:str) -> tuple[pd.DataFrame, dict]:
     "The Siamese grid of dataset `d` and its two baselines, through papermill: the sweep table and method -> finished run folder."
-    _prepared(d, data_dir, seed)
     table = sweep(d, data_dir=data_dir, out=str(runs/d/'siamese'/'sweep'), seed=seed, device=device, **p['grid'])
     best = table[table.best]
     method_runs = {'siamese': runs/d/'siamese'/'sweep'/f"B{int(best.batch_size.iloc[0])}_lr{best.lr.iloc[0]:g}"} if len(best) else {}
@@ -121,7 +120,6 @@ def pretrain_methods(d:str, p:dict, runs:Path, report:dict, data_dir:str|None, s
 
 def linear_rows(d:str, method_runs:dict, pretrained_on:str, p:dict, runs:Path, data_dir:str|None, seed:int, device:str) -> pd.DataFrame:
     "Tables 2-4 rows of dataset `d` for the encoders of `method_runs`, which were pretrained on `pretrained_on`."
-    _prepared(d, data_dir, seed)
     methods = ','.join(f'{m}={r}' for m, r in method_runs.items())
     return evaluate(d, methods, data_dir=data_dir, runs_dir=str(runs), epochs=p['probe_epochs'], seed=seed, device=device).assign(pretrained_on=pretrained_on)
 
@@ -138,6 +136,7 @@ def reproduce(datasets:str='synth96', # comma-separated dataset names: each is p
     if preset not in PRESETS: raise DatasetError(f"unknown preset {preset!r}: choose one of {', '.join(PRESETS)}")
     p, runs, out = PRESETS[preset], Path(runs_dir or runs_root()), Path(out)
     sweeps, encoders, linear, report = {}, {}, [], dict(preset=preset, figures={}, failures=[])
+    for d in _names(datasets) + _names(transfer): _prepared(d, data_dir, seed)
     for d in _names(datasets):
         sweeps[d], encoders[d] = pretrain_methods(d, p, runs, report, data_dir, seed, device)
         linear.append(linear_rows(d, encoders[d], d, p, runs, data_dir, seed, device))
