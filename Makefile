@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-PIP := $(BIN)/python -m pip install --disable-pip-version-check -q
+# No wheel cache: the CUDA build of torch is several GB, and a cached copy beside the installed one doubled the disk it needs.
+PIP := $(BIN)/python -m pip install --disable-pip-version-check --no-cache-dir -q
 
 .PHONY: demo synth figures bench test install dev checks nbtest pytest readme clean
 
@@ -50,9 +51,9 @@ checks: dev
 	tools/unchanged README.md -- $(BIN)/python tools/readme.py
 	$(BIN)/python tools/check_papermill.py
 
-# Smoke runs go to a temporary runs root, never into the runs/ that the demo and real runs resume from.
+# Smoke runs go to a temporary runs root, never into the runs/ that the demo and real runs resume from; it is removed after.
 nbtest: dev
-	SIAMESE_MAMMO_RUNS=$$(mktemp -d) $(BIN)/nbdev_test --n_workers 2
+	runs=$$(mktemp -d) && SIAMESE_MAMMO_RUNS=$$runs $(BIN)/nbdev_test --n_workers 2; rc=$$?; rm -rf $$runs; exit $$rc
 
 pytest: dev
 	$(BIN)/python -m pytest -q tests/
