@@ -47,7 +47,7 @@ PAPER_AUC = {   # (dataset, model, task) -> {class or 'average': AUC}
         ('optimam96', 'byol'): (0.722, 0.801, 0.587, 0.779), ('optimam96', 'simclr'): (0.719, 0.787, 0.592, 0.778)}.items()},
 }
 
-# %% ../nbs/09a_paper.ipynb #bc5fd1a5
+# %% ../nbs/09a_paper.ipynb #53b89af0
 def _cell(auc:float, lo:float, hi:float) -> str: return '' if pd.isna(auc) else f'{auc:.3f} [{lo:.3f}, {hi:.3f}]'
 
 def table1(sweeps:dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -57,7 +57,7 @@ def table1(sweeps:dict[str, pd.DataFrame]) -> pd.DataFrame:
         best = t[t.best].iloc[0] if t.best.any() else pd.Series(dtype=object)
         paper = PAPER_TABLE1.get(d, (None,)*4)
         rows.append(dict(dataset=d, batch_size=best.get('batch_size'), lr=best.get('lr'), val=best.get('val'), test=best.get('test'),
-                         untrained_d=best.get('untrained_d'), pixel_difference=best.get('pixel_difference'),
+                         untrained_d=best.get('untrained_d'), pixel_difference=best.get('pixel_difference'), rho_q_contrast=best.get('rho_q_contrast'),
                          paper_batch_size=paper[0], paper_lr=paper[1], paper_val=paper[2], paper_test=paper[3]))
     return pd.DataFrame(rows)
 

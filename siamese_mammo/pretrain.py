@@ -430,7 +430,7 @@ def load_encoders(run_dir:Path|str) -> dict[str, nn.Module]:
     if not out: raise DatasetError(f'{run_dir}: no encoders here; run siamese-mammo pretrain first')
     return out
 
-# %% ../nbs/05_pretrain.ipynb #21277d78
+# %% ../nbs/05_pretrain.ipynb #89e14366
 def _floats(text:str) -> list[float]: return [float(v) for v in str(text).split(',') if v.strip()]
 
 def run_notebook(run_dir:Path, # the run's folder (the executed notebook is kept there)
@@ -456,7 +456,7 @@ def _sweep_row(run_dir:Path, dataset:str, batch:int, lr:float) -> dict:
     if not m.get('test'): return dict(row, status=(run_dir/'error.txt').read_text().strip() if (run_dir/'error.txt').exists() else 'not run')
     return dict(row, status='ok', epochs=m['config']['epochs'], best_epoch=m['best_epoch'], val=m['best_val'], test=m['test']['auc_q'],
                 test_d=np.mean([m['test']['auc_d1'], m['test']['auc_d2']]), untrained_d=m['floors']['untrained_d1'],
-                pixel_difference=m['floors']['pixel_difference'])
+                pixel_difference=m['floors']['pixel_difference'], rho_q_contrast=m['test'].get('rho_q_contrast'), rho_d_pixel=m['test'].get('rho_d_pixel'))
 
 def best_rows(table:pd.DataFrame) -> pd.Series:
     "True for the finished run with the highest finite validation AUC (none when no run has one)."
