@@ -18,8 +18,8 @@ from sklearn.mixture import GaussianMixture
 
 # %% auto #0
 __all__ = ['EMBEDDING', 'CUTOFFS', 'SCORES', 'encoder', 'to_input', 'SiameseNet', 'SoftLabeller', 'GMMLabeller',
-           'soft_label_loss', 'cross_loss', 'average_auc', 'pair_statistics', 'follows', 'unwrap', 'evaluating',
-           'SiameseMethod', 'figure4']
+           'soft_label_loss', 'cross_loss', 'average_auc', 'pair_statistics', 'pair_scores', 'follows', 'unwrap',
+           'evaluating', 'SiameseMethod', 'figure4']
 
 # %% ../nbs/06_siamese.ipynb #0e1932f8
 EMBEDDING = 512
@@ -138,7 +138,7 @@ def average_auc(score:np.ndarray, # higher = more likely abnormal (1 - q, or D)
     aucs = [roc_auc_score(A > c, score) for c in cutoffs if 0 < (A > c).sum() < len(A)]
     return float(np.mean(aucs)) if aucs else float('nan')
 
-# %% ../nbs/06_siamese.ipynb #13866acd
+# %% ../nbs/06_siamese.ipynb #2d07dddd
 SCORES = ('index', 'd1', 'q1', 'd2', 'q2', 'pixel', 'contrast')   # the columns kept per pair, in this order (training keeps the first five)
 
 def pair_statistics(x:torch.Tensor # (B, 2, P, P) float pairs
@@ -146,11 +146,15 @@ def pair_statistics(x:torch.Tensor # (B, 2, P, P) float pairs
     "Two properties of each pair that need no model: the pixel difference mean |p1 - p2| (a floor) and the contrast, the patches' mean standard deviation."
     return (x[:, 0] - x[:, 1]).abs().flatten(1).mean(1), x.flatten(2).std(2).mean(1)
 
+def pair_scores(s:dict[str, np.ndarray] # `SiameseMethod.scores` of some pairs
+               ) -> dict[str, np.ndarray]:
+    "The two networks' abnormality scores averaged: q = 1 - mean q (the paper's pair score) and d = mean D."
+    return dict(q=1 - (s['q1'] + s['q2'])/2, d=(s['d1'] + s['d2'])/2)
+
 def follows(s:dict[str, np.ndarray] # `SiameseMethod.scores` of some pairs
            ) -> dict[str, float]:
-    "Spearman correlations of the scores 1 - q and D (both networks' means) with the pixel difference and the contrast of the same pairs."
-    scores = dict(q=1 - (s['q1'] + s['q2'])/2, d=(s['d1'] + s['d2'])/2)
-    return {f'rho_{k}_{stat}': float(spearmanr(v, s[stat]).statistic) for k, v in scores.items() for stat in ('pixel', 'contrast')}
+    "Spearman correlations of the `pair_scores` with the pixel difference and the contrast of the same pairs."
+    return {f'rho_{k}_{stat}': float(spearmanr(v, s[stat]).statistic) for k, v in pair_scores(s).items() for stat in ('pixel', 'contrast')}
 
 def unwrap(net:nn.Module) -> nn.Module:
     "The network inside a DistributedDataParallel wrapper (the network itself otherwise)."
@@ -233,7 +237,7 @@ class SiameseMethod:
     def evaluate(self, batches:Iterable, gather:Callable=lambda a: a) -> dict:
         "Average AUCs of 1-q (both networks' mean, and each) and of D (each network) on the pairs of `batches`, and what the scores `follow`."
         s = self.scores(batches, gather); A = self.A[s['index']]
-        return dict(auc_q=average_auc(1 - (s['q1'] + s['q2'])/2, A), auc_q1=average_auc(1 - s['q1'], A),
+        return dict(auc_q=average_auc(pair_scores(s)['q'], A), auc_q1=average_auc(1 - s['q1'], A),
                     auc_q2=average_auc(1 - s['q2'], A), auc_d1=average_auc(s['d1'], A), auc_d2=average_auc(s['d2'], A), **follows(s))
 
     def floors(self, batches:Iterable, gather:Callable=lambda a: a) -> dict:
