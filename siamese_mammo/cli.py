@@ -18,7 +18,7 @@ from .tiling import prepare
 # %% auto #0
 __all__ = ['STAGES', 'RUNNERS', 'parse_size', 'build_parser', 'main']
 
-# %% ../nbs/11_cli.ipynb #82267ecd
+# %% ../nbs/11_cli.ipynb #bb4b441a
 def parse_size(text:str) -> tuple[int,int]:
     "Parse an image size written HxW, e.g. 1152x896."
     try: h, w = (int(v) for v in text.lower().split('x'))
@@ -33,7 +33,7 @@ def _add_options(parser:argparse.ArgumentParser, fn):
         kind = parse_size if name == 'size' else {'int': int, 'float': float}.get(str(d.anno).split('|')[0].strip(), str)
         default = None if d.default is inspect.Parameter.empty else d.default
         if str(d.anno) == 'bool':
-            parser.add_argument('--' + name.replace('_', '-'), dest=name, action='store_true', help=d.docment); continue
+            parser.add_argument('--' + name.replace('_', '-'), dest=name, action=argparse.BooleanOptionalAction, default=default, help=d.docment); continue
         parser.add_argument('--' + name.replace('_', '-'), dest=name, type=kind, default=default, required=d.default is inspect.Parameter.empty,
                             help=f'{d.docment or ""} (default: %(default)s)')
 
