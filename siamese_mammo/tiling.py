@@ -186,7 +186,7 @@ def _run_pair(args) -> str:
     save_part(path, process_pair(*work))
     return path.name
 
-# %% ../nbs/04_tiling.ipynb #d622884c
+# %% ../nbs/04_tiling.ipynb #5ff499ae
 def write_npy(path:Path, parts:list[np.ndarray], shape:tuple) -> None:
     "Concatenate arrays into an .npy file through a memory map, atomically."
     tmp = path.with_name(f'.{path.name}.tmp')
@@ -213,6 +213,7 @@ def assemble(out:Path, names:list[str], patch:int, exam_counts:dict, patch_level
     ok = [r.info for r in results if 'excluded' not in r.info]
     summary = dict(exams=exam_counts, image_pairs=len(results), registered=len(ok), excluded=excluded,
                    ncc_before=float(np.mean([i['before'] for i in ok])) if ok else None, ncc_after=float(np.mean([i['after'] for i in ok])) if ok else None,
+                   median_gain=float(np.median([i['gain'] for i in ok])) if ok else None,
                    cells=counts.pop('cells', 0), pairs=len(pairs), pairs_by_split=pairs.split.value_counts().to_dict(), pairs_with_A_above_0=int((pairs.A > 0).sum()),
                    dropped={k: counts.pop(k) for k in DROP_REASONS if k in counts},
                    labelled=dict(abnormal=int(labelled.abnormal.sum()), normal=int((labelled.abnormal == 0).sum()),
@@ -221,7 +222,7 @@ def assemble(out:Path, names:list[str], patch:int, exam_counts:dict, patch_level
                    seconds=dict(registration=sum(r.info.get('registration_s', 0) for r in results), tiling=sum(r.info.get('tiling_s', 0) for r in results)))
     return summary
 
-# %% ../nbs/04_tiling.ipynb #785b89bb
+# %% ../nbs/04_tiling.ipynb #1022071a
 def parse_shard(shard:str) -> tuple[int,int]:
     "Parse 'i/n' (0 <= i < n)."
     try: i, n = (int(v) for v in shard.split('/')); assert 0 <= i < n
@@ -250,7 +251,8 @@ def prepare(dataset:str, # source: vindr, optimam, mias or synth
     save_exams(exams, skips, out)
     pairs = bilateral_pairs(exams)
     names = [part_name(f) for f, _ in pairs]
-    fresh_parts(out/'parts', dict(patch=patch, size=list(size), seed=seed, match_intensity=match_intensity, rules=TILING_RULES))
+    options = dict(patch=patch, size=list(size), seed=seed, match_intensity=match_intensity, rules=TILING_RULES)   # what every part depends on
+    fresh_parts(out/'parts', options)
     todo = [(raw, f, m, patch, tuple(size), seed, match_intensity, out/'parts'/name) for k, ((f, m), name) in enumerate(zip(pairs, names))
             if k % n == i and not (out/'parts'/name).exists()]
     if todo:
@@ -258,7 +260,7 @@ def prepare(dataset:str, # source: vindr, optimam, mias or synth
             for _ in tqdm(pool.map(_run_pair, todo), total=len(todo), desc=f'{dataset}{patch} pairs', leave=False): pass
     missing = sum(not (out/'parts'/name).exists() for name in names)
     if missing: print(f'{len(names) - missing} of {len(names)} image pairs done; run the other shards (or without --shard) to assemble'); return None
-    inputs = hashlib.sha1(json.dumps([names, patch, list(size), seed, patch_level_split, match_intensity, TILING_RULES]).encode()).hexdigest()
+    inputs = hashlib.sha1(json.dumps([names, patch_level_split, options], sort_keys=True).encode()).hexdigest()
     if (out/'summary.json').exists() and (old := json.loads((out/'summary.json').read_text())).get('inputs') == inputs:
         print(f'{out}: stores up to date'); return old
     summary = dict(assemble(out, names, patch, dict(images=len(exams), skipped=skips.summary()), patch_level_split, seed), inputs=inputs)
