@@ -16,12 +16,12 @@ from .io import atomic_write, write_dicom, breast_mask, PAPER_SIZE
 from .datasets import DatasetError, _birads, patient_split, worst_finding
 
 # %% auto #0
-__all__ = ['MM', 'DENSITY', 'KINDS', 'FIRST', 'LAST', 'FINDING_COLS', 'BREAST_COLS', 'MARK_FLAGS', 'LAYOUTS', 'bilateral_fields',
-           'radial_spectrum', 'fit_beta', 'Anatomy', 'random_anatomy', 'jitter', 'outline', 'render_breast',
-           'random_pose', 'pose_matrix', 'warp', 'Finding', 'random_finding', 'lesion_patch', 'extent', 'place_lesion',
-           'SynthImage', 'plan_findings', 'synth_woman', 'mirror', 'fake_identity', 'uid', 'WomanRecord',
-           'woman_record', 'write_image', 'truth_of', 'vindr_woman', 'official_split', 'finish_vindr',
-           'first_lesion_numbers', 'omidb_woman', 'synth_dataset', 'breast_roi']
+__all__ = ['MM', 'DENSITY', 'KINDS', 'MASS_RADIUS_MM', 'CLUSTER_SPREAD_MM', 'MASS_PEAK', 'FIRST', 'LAST', 'FINDING_COLS',
+           'BREAST_COLS', 'MARK_FLAGS', 'LAYOUTS', 'bilateral_fields', 'radial_spectrum', 'fit_beta', 'Anatomy',
+           'random_anatomy', 'jitter', 'outline', 'render_breast', 'random_pose', 'pose_matrix', 'warp', 'Finding',
+           'random_finding', 'lesion_patch', 'extent', 'place_lesion', 'SynthImage', 'plan_findings', 'synth_woman',
+           'mirror', 'fake_identity', 'uid', 'WomanRecord', 'woman_record', 'write_image', 'truth_of', 'vindr_woman',
+           'official_split', 'finish_vindr', 'first_lesion_numbers', 'omidb_woman', 'synth_dataset', 'breast_roi']
 
 # %% ../nbs/02_synth.ipynb #14e106d5
 MM = PAPER_SIZE[0]/300  # pixels per millimetre at the paper's image height
@@ -181,7 +181,7 @@ def random_finding(kind:str, rng:np.random.Generator) -> Finding:
     birads, _, p_malignant = options[rng.choice(len(options), p=[o[1] for o in options])]
     return Finding(kind, category, int(birads), 'M' if rng.random() < p_malignant else 'B')
 
-# %% ../nbs/02_synth.ipynb #7877b46d
+# %% ../nbs/02_synth.ipynb #9abaf51c
 def _blob(shape, cy, cx, ry, rx, theta):
     "Elliptical radius coordinate (1 on the outline) around (cy, cx)."
     y, x = np.mgrid[:shape[0], :shape[1]].astype(np.float32)
@@ -189,28 +189,32 @@ def _blob(shape, cy, cx, ry, rx, theta):
     u, v = (x - cx)*c + (y - cy)*s, -(x - cx)*s + (y - cy)*c
     return np.hypot(u/rx, v/ry), np.arctan2(v, u)
 
+MASS_RADIUS_MM = {'circumscribed': (4.5, 13.5), 'spiculated': (2.5, 6), 'benign_mass': (2, 4)}  # outline (core) radius range
+CLUSTER_SPREAD_MM = (3, 8.5)  # calcification cluster radius range
+MASS_PEAK = (0.11, 0.22)      # intensity a mass adds at its centre
+
 def lesion_patch(kind:str, rng:np.random.Generator, mm:float=MM) -> np.ndarray:
     "The added intensity of one lesion (`mm` pixels per millimetre), on a small square patch centred on it."
     if 'calcifications' in kind:
         n = rng.integers(5, 21) if kind == 'calcifications' else rng.integers(1, 4)
-        spread, size, amp = (rng.uniform(2, 6)*mm, rng.uniform(0.6, 1.2), 0.35) if kind == 'calcifications' else (3*mm, 2.5, 0.3)
+        spread, size, amp = (rng.uniform(*CLUSTER_SPREAD_MM)*mm, rng.uniform(0.6, 1.2), 0.35) if kind == 'calcifications' else (3*mm, 2.5, 0.3)
         half = int(spread*1.5 + 6); out = np.zeros((2*half + 1,)*2, np.float32)
         for y, x in rng.normal(0, spread/2, (n, 2)).clip(-spread, spread) + half:
             r, _ = _blob(out.shape, y, x, size, size, 0.)
             out += amp*rng.uniform(0.6, 1.0)*np.exp(-r**2)
         return out
-    r = {'circumscribed': rng.uniform(3, 9), 'spiculated': rng.uniform(2.5, 6), 'benign_mass': rng.uniform(2, 4)}[kind]*mm
+    r = rng.uniform(*MASS_RADIUS_MM[kind])*mm
     half = int(r*(4 if kind == 'spiculated' else 1.3)) + 4
     shape = (2*half + 1,)*2
     rho, phi = _blob(shape, half, half, r*rng.uniform(0.7, 1.0), r, rng.uniform(0, np.pi))
     lobes = 1 + 0.07*np.sin(rng.integers(2, 5)*phi + rng.uniform(0, 2*np.pi))
     edge = 0.04 if kind != 'spiculated' else 0.25
-    out = rng.uniform(0.08, 0.16)/(1 + np.exp((rho - lobes)/edge))
+    out = rng.uniform(*MASS_PEAK)/(1 + np.exp((rho - lobes)/edge))
     if kind == 'spiculated':
         y, x = np.mgrid[:shape[0], :shape[1]] - half
         for ang in rng.uniform(0, 2*np.pi, rng.integers(8, 20)):
             length = r*rng.uniform(1.8, 3.6)
-            t = np.clip(x*np.cos(ang) + y*np.sin(ang), 0, length)
+            t = np.clip(x*np.cos(ang) + y*np.sin(ang), 0.6*r, length)   # spicules leave the core's edge, not its centre
             d = np.hypot(x - t*np.cos(ang), y - t*np.sin(ang))
             out += 0.07*(1 - t/length)*np.exp(-(d/rng.uniform(0.7, 1.3))**2)
     return out.astype(np.float32)
