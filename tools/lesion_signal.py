@@ -1,0 +1,46 @@
+"""How much a lesion changes a registered bilateral pair, measured without any training: the calibration of the synthetic lesions.
+
+For each prepared patch store given, it prints:
+
+- the lesion contrast: for each labelled abnormal patch (centred on an ROI), how much brighter it is than the same place in the other breast. This is the median of (abnormal - normal), averaged over disks of growing radius around the centre;
+- the pair-level floors: the average AUC (100 cutoffs of A) of the registered pair's mean |p1 - p2| and of two untrained encoders' distances D, with 95% intervals from resampling women.
+
+    python tools/lesion_signal.py STORE [STORE ...]
+
+The calibration in 02_synth compared `siamese-mammo prepare --dataset mias --patch 96` (the 40 mini-MIAS sample images) with a synthetic set prepared the same way at the paper's image size.
+"""
+import sys
+import numpy as np, pandas as pd, torch
+from siamese_mammo.siamese import SiameseMethod, average_auc
+from siamese_mammo.tiling import open_store
+
+RADII = (8, 16, 24, 48)
+
+def lesion_contrast(store) -> dict:
+    "Median brightness of each labelled lesion patch over its partner at the same place, within disks of growing radius."
+    lab, x = store.labelled_table, np.asarray(store.labelled).astype(np.float32)/65535
+    ab = lab.abnormal.to_numpy()
+    first = np.flatnonzero((ab[:-1] == 1) & (ab[1:] == 0))   # an abnormal row followed by its normal partner
+    P = x.shape[1]; yy, xx = np.mgrid[:P, :P] - (P - 1)/2; r = np.hypot(yy, xx)
+    diff = x[first] - x[first + 1]
+    return dict(lesions=len(first), **{f'r<={k}': round(float(np.median(diff[:, r <= k].mean(1))), 3) for k in RADII})
+
+def floors(store, resamples:int=200, seed:int=0) -> dict:
+    "Average AUCs of the pixel difference and two untrained encoders' D over all pairs, with 95% intervals over women."
+    A = store.table.A.to_numpy(); torch.manual_seed(seed)
+    x = torch.from_numpy(np.asarray(store.pairs).astype(np.float32)/65535)
+    batches = ((x[i:i + 256], torch.arange(i, min(i + 256, len(A)))) for i in range(0, len(A), 256))
+    scores = SiameseMethod(A).scores(batches)
+    by_woman = pd.Series(np.arange(len(A))).groupby(store.table.patient_id.to_numpy()).apply(np.asarray).tolist()
+    rng, out = np.random.default_rng(seed), {}
+    for name, key in [('pixel_difference', 'pixel'), ('untrained_d1', 'd1'), ('untrained_d2', 'd2')]:
+        s = np.asarray(scores[key])
+        boot = [average_auc(s[rows], A[rows]) for rows in
+                (np.concatenate([by_woman[k] for k in rng.integers(len(by_woman), size=len(by_woman))]) for _ in range(resamples))]
+        out[name] = [round(average_auc(s, A), 3)] + [round(float(v), 3) for v in np.nanpercentile(boot, [2.5, 97.5])]
+    return dict(pairs=len(A), lesion_pairs=int((A > 0).sum()), women=len(by_woman), **out)
+
+if __name__ == '__main__':
+    for path in sys.argv[1:]:
+        store = open_store(path)
+        print(path, lesion_contrast(store), floors(store), sep='\n  ')
