@@ -1,4 +1,5 @@
 "No fake patient name, ID or birth date from the synthetic DICOM headers reaches any output of a run."
+import json
 import numpy as np
 import pydicom, torch
 from pathlib import Path
@@ -9,6 +10,13 @@ def strings(obj) -> list[str]:
     if isinstance(obj, dict): return [s for k, v in obj.items() for s in strings(k) + strings(v)]
     return [s for v in obj for s in strings(v)] if isinstance(obj, (list, tuple)) else []
 
+def without_images(nb:dict) -> dict:
+    "A notebook with its image outputs removed: base64 pixels cannot carry a header, but can spell a short name by chance."
+    for cell in nb['cells']:
+        for out in cell.get('outputs', []):
+            out['data'] = {k: v for k, v in out.get('data', {}).items() if not k.startswith('image/')}
+    return nb
+
 def texts(f:Path) -> list[str]:
     "The text a file could carry an identifier in. Arrays and tensors must be numeric (pixels cannot spell a name); their metadata is text."
     if f.suffix == '.pt':
@@ -16,6 +24,7 @@ def texts(f:Path) -> list[str]:
         tensors = [t for t in torch.utils._pytree.tree_leaves(obj) if isinstance(t, torch.Tensor)]
         assert all(not t.dtype.is_complex for t in tensors), f
         return strings(obj)
+    if f.suffix == '.ipynb': return [json.dumps(without_images(json.loads(f.read_text())))]
     if f.suffix not in ('.npy', '.npz'): return [f.read_bytes().decode('latin-1')]
     arrays = {'': np.load(f, mmap_mode='r')} if f.suffix == '.npy' else dict(np.load(f))
     meta = arrays.pop('meta', None)
