@@ -10,9 +10,12 @@ For each prepared patch store given, it prints:
 The calibration in 02_synth compared `siamese-mammo prepare --dataset mias --patch 96` (the 40 mini-MIAS sample images) with a synthetic set prepared the same way at the paper's image size.
 """
 import sys
-import numpy as np, pandas as pd, torch
-from siamese_mammo.siamese import SiameseMethod, average_auc
+from pathlib import Path
+import numpy as np, torch
+from siamese_mammo.siamese import SiameseMethod
 from siamese_mammo.tiling import open_store
+sys.path.insert(0, str(Path(__file__).parent))
+from test_intervals import resample_women, ci
 
 RADII = (8, 16, 24, 48)
 
@@ -27,18 +30,14 @@ def lesion_contrast(store) -> dict:
 
 def floors(store, resamples:int=200, seed:int=0) -> dict:
     "Average AUCs of the pixel difference and two untrained encoders' D over all pairs, with 95% intervals over women."
-    A = store.table.A.to_numpy(); torch.manual_seed(seed)
+    A, women = store.table.A.to_numpy(), store.table.patient_id.to_numpy(); torch.manual_seed(seed)
     x = torch.from_numpy(np.asarray(store.pairs).astype(np.float32)/65535)
     batches = ((x[i:i + 256], torch.arange(i, min(i + 256, len(A)))) for i in range(0, len(A), 256))
     scores = SiameseMethod(A).scores(batches)
-    by_woman = pd.Series(np.arange(len(A))).groupby(store.table.patient_id.to_numpy()).apply(np.asarray).tolist()
-    rng, out = np.random.default_rng(seed), {}
-    for name, key in [('pixel_difference', 'pixel'), ('untrained_d1', 'd1'), ('untrained_d2', 'd2')]:
-        s = np.asarray(scores[key])
-        boot = [average_auc(s[rows], A[rows]) for rows in
-                (np.concatenate([by_woman[k] for k in rng.integers(len(by_woman), size=len(by_woman))]) for _ in range(resamples))]
-        out[name] = [round(average_auc(s, A), 3)] + [round(float(v), 3) for v in np.nanpercentile(boot, [2.5, 97.5])]
-    return dict(pairs=len(A), lesion_pairs=int((A > 0).sum()), women=len(by_woman), **out)
+    point, boot = resample_women({name: np.asarray(scores[key]) for name, key in
+                                  [('pixel_difference', 'pixel'), ('untrained_d1', 'd1'), ('untrained_d2', 'd2')]}, A, women, resamples, seed)
+    return dict(pairs=len(A), lesion_pairs=int((A > 0).sum()), women=len(np.unique(women)),
+                **{k: [round(v, 3)] + ci(boot[k]) for k, v in point.items()})
 
 if __name__ == '__main__':
     for path in sys.argv[1:]:

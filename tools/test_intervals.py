@@ -26,18 +26,23 @@ def test_scores(run_dir:str) -> tuple[dict, np.ndarray, np.ndarray]:
     scores = dict(auc_q=pair_scores(trained)['q'], untrained_d1=untrained['d1'], untrained_d2=untrained['d2'], pixel_difference=untrained['pixel'])
     return scores, table.A.to_numpy(), table.patient_id.to_numpy()
 
-def intervals(scores:dict, A:np.ndarray, women:np.ndarray, resamples:int=1000, seed:int=0) -> dict:
-    "Average AUC of each score and of `auc_q` minus each floor, with 95% intervals over resampled women."
+def resample_women(scores:dict, A:np.ndarray, women:np.ndarray, resamples:int=1000, seed:int=0) -> tuple[dict, dict]:
+    "Average AUC of each score, and its values over `resamples` draws of whole women with replacement (the same draws for every score)."
     rows = [np.flatnonzero(women == w) for w in np.unique(women)]
     rng, boot = np.random.default_rng(seed), {k: [] for k in scores}
     for _ in range(resamples):
         pick = np.concatenate([rows[k] for k in rng.integers(len(rows), size=len(rows))])
         for k, s in scores.items(): boot[k].append(average_auc(s[pick], A[pick]))
-    boot = {k: np.array(v) for k, v in boot.items()}
-    ci = lambda v: [round(float(x), 3) for x in np.nanpercentile(v, [2.5, 97.5])]
-    out = {k: [round(average_auc(s, A), 3)] + ci(boot[k]) for k, s in scores.items()}
+    return {k: average_auc(s, A) for k, s in scores.items()}, {k: np.array(v) for k, v in boot.items()}
+
+def ci(values:np.ndarray) -> list[float]: return [round(float(x), 3) for x in np.nanpercentile(values, [2.5, 97.5])]
+
+def intervals(scores:dict, A:np.ndarray, women:np.ndarray, resamples:int=1000, seed:int=0) -> dict:
+    "Average AUC of each score and of `auc_q` minus each floor, with 95% intervals over resampled women."
+    point, boot = resample_women(scores, A, women, resamples, seed)
+    out = {k: [round(v, 3)] + ci(boot[k]) for k, v in point.items()}
     out.update({f'auc_q - {f}': [round(float(np.nanmean(boot['auc_q'] - boot[f])), 3)] + ci(boot['auc_q'] - boot[f]) for f in FLOORS})
-    return dict(out, test_pairs=len(A), lesion_pairs=int((A > 0).sum()), women=len(rows))
+    return dict(out, test_pairs=len(A), lesion_pairs=int((A > 0).sum()), women=len(np.unique(women)))
 
 if __name__ == '__main__':
     print(json.dumps(intervals(*test_scores(sys.argv[1])), indent=1))
