@@ -186,7 +186,7 @@ def schedule(opt:torch.optim.Optimizer, steps:int, warmup:int=0) -> CosineWarmup
     "Cosine decay of the learning rate over `steps` optimiser steps after `warmup` steps of linear warm-up."
     return CosineWarmupScheduler(opt, warmup_epochs=warmup, max_epochs=steps)
 
-# %% ../nbs/05_pretrain.ipynb #6b682889
+# %% ../nbs/05_pretrain.ipynb #c31f27bb
 class TrainingDiverged(DatasetError):
     "The loss became NaN or infinite."
 
@@ -201,7 +201,8 @@ def train_epoch(method, opts:list, scheds:list, batches, n:int, accumulate:int, 
                 progress:bool=True, steps:int|None=None) -> float:
     "One pass over the training batches; returns the mean loss. Raises `TrainingDiverged` naming epoch and step."
     total, step = 0.0, 0
-    for i, (x, rows) in enumerate(tqdm(batches, total=n, desc=f'epoch {epoch}', leave=False, disable=not progress)):
+    quiet = {} if progress else dict(disable=True)   # passing disable=False would override TQDM_DISABLE
+    for i, (x, rows) in enumerate(tqdm(batches, total=n, desc=f'epoch {epoch}', leave=False, **quiet)):
         in_step, last = min(accumulate, n - i//accumulate*accumulate), (i + 1) % accumulate == 0 or i + 1 == n
         with contextlib.ExitStack() as stack:
             if not last: [stack.enter_context(net.no_sync()) for net in method.nets if hasattr(net, 'no_sync')]
