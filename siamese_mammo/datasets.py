@@ -13,13 +13,15 @@ import pandas as pd
 from loguru import logger
 from omidb.events import SideOpinion
 from .io import atomic_write, BadImage, PAPER_SIZE, VIEWS, read_dicom_header, read_pgm, pseudonym, scale_boxes
+from .validation import MIAS_FIELDS, MiasRow, Skips, UserError, VindrRow, check_box, inside, mias_fields, plain_name, read_back, valid_rows
 
 # %% auto #0
-__all__ = ['DATA_ENV', 'SOURCES', 'COLUMNS', 'OUTCOME_RANK', 'CATEGORY_FLAGS', 'PATHOLOGY', 'MIAS_LINE', 'READERS',
-           'project_root', 'data_root', 'mias_sample', 'Source', 'DatasetError', 'DatasetNotFound', 'parse_name',
-           'Dataset', 'resolve_dataset', 'Skips', 'patient_split', 'worst_finding', 'split_by_patient',
-           'keep_bilateral', 'box_in_image', 'read_vindr', 'read_omidb', 'parse_mias_info', 'read_mias', 'read_exams',
-           'save_exams', 'load_exams']
+__all__ = ['DATA_ENV', 'SOURCES', 'COLUMNS', 'OUTCOME_RANK', 'VINDR_TABLE', 'VINDR_COLUMNS', 'IMAGE_FIELDS', 'CATEGORY_FLAGS',
+           'PATHOLOGY', 'READERS', 'project_root', 'data_root', 'mias_sample', 'Source', 'DatasetError',
+           'DatasetNotFound', 'parse_name', 'Dataset', 'resolve_dataset', 'patient_split', 'worst_finding',
+           'split_keys', 'split_patients', 'split_by_patient', 'keep_bilateral', 'box_in_image', 'read_table',
+           'drop_repeated_rows', 'header_mismatch', 'read_vindr', 'read_omidb', 'parse_mias_info', 'read_mias',
+           'read_exams', 'save_skips', 'save_exams', 'load_exams']
 
 # %% ../nbs/01_datasets.ipynb #3e06d8bb
 DATA_ENV = 'SIAMESE_MAMMO_DATA'
@@ -64,9 +66,8 @@ SOURCES = {s.name: s for s in [
 ]}
 
 # %% ../nbs/01_datasets.ipynb #6fce3249
-class DatasetError(ValueError):
+class DatasetError(UserError):
     "A dataset name or a dataset on disk that cannot be used; shown as one line in notebooks."
-    def _render_traceback_(self): return [f'{type(self).__name__}: {self}']
 
 class DatasetNotFound(DatasetError, FileNotFoundError):
     "A registered dataset whose raw copy is not on disk."
@@ -113,12 +114,6 @@ def resolve_dataset(name:str, # dataset name, `{source}{patch}`
 COLUMNS = ['patient_id', 'study_id', 'image_id', 'laterality', 'view', 'path', 'height', 'width', 'resized_height',
            'resized_width', 'breast_birads', 'density', 'outcome', 'boxes', 'split']
 
-class Skips(list):
-    "Inputs left out of a table, each as (item, reason)."
-    def add(self, item, reason): self.append((str(item), reason))
-    def summary(self) -> dict: return {r: int(n) for r, n in pd.Series([r for _, r in self], dtype=object).value_counts().items()}
-    def __str__(self): return 'skipped: ' + (', '.join(f'{n} {r}' for r, n in self.summary().items()) or 'nothing')
-
 # %% ../nbs/01_datasets.ipynb #939adc52
 OUTCOME_RANK = {'N': 0, 'B': 1, 'M': 2}
 
@@ -144,19 +139,34 @@ def worst_finding(table:pd.DataFrame # exam table (or any frame with patient_id,
     outcome = table.outcome.map(OUTCOME_RANK).groupby(table.patient_id).max().fillna(-1).astype(int)
     return {p: f'{b}/{outcome[p]}' for p, b in birads.items()}
 
+def split_keys(table:pd.DataFrame # exam table
+              ) -> pd.Series:
+    "Each patient's key for drawing splits: her first study id, which the data fix and the pseudonyms' salt does not."
+    return table.groupby('patient_id').study_id.min()
+
+def split_patients(table:pd.DataFrame, seed:int, fractions:tuple=(0.8, 0.1, 0.1)) -> dict[str,str]:
+    "patient -> split, drawn over `split_keys` within the strata of `worst_finding`."
+    keys, strata = split_keys(table), worst_finding(table)
+    by_key = patient_split(list(keys), seed, fractions, strata={keys[p]: s for p, s in strata.items()})
+    return {p: by_key[k] for p, k in keys.items()}
+
 def split_by_patient(table:pd.DataFrame, seed:int) -> pd.DataFrame:
     "The table with an 8:1:1 split by patient, stratified by each patient's worst finding."
-    split = patient_split(list(table.patient_id), seed, strata=worst_finding(table))
-    return table.assign(split=table.patient_id.map(split))
+    return table.assign(split=table.patient_id.map(split_patients(table, seed)))
 
 # %% ../nbs/01_datasets.ipynb #55d41e1c
 def keep_bilateral(table:pd.DataFrame, skips:Skips) -> pd.DataFrame:
     "Rows whose study and view have exactly one L and one R image; the others are recorded as skipped."
+    if table.empty: return table
     n = table.groupby(['study_id', 'view'])['laterality'].transform(lambda s: s.nunique() == 2 and len(s) == 2)
     for img in table.loc[~n, 'image_id']: skips.add(img, 'no contralateral partner')
     return table[n].reset_index(drop=True)
 
 # %% ../nbs/01_datasets.ipynb #c4b10783
+VINDR_TABLE = 'finding_annotations.csv'
+VINDR_COLUMNS = ['study_id', 'image_id', 'laterality', 'view_position', 'height', 'width', 'breast_birads', 'xmin']   # the least an adapter reads
+IMAGE_FIELDS = ['study_id', 'laterality', 'view_position', 'height', 'width', 'breast_birads', 'breast_density', 'split']   # one value per image
+
 def _birads(v) -> float: return float(str(v).split()[-1]) if isinstance(v, str) and v.strip() else np.nan
 
 def box_in_image(coords, # xmin, ymin, xmax, ymax in original pixels
@@ -168,49 +178,85 @@ def box_in_image(coords, # xmin, ymin, xmax, ymax in original pixels
     "The box clipped to the image and scaled to `size`, as a one-element list; empty (and recorded) if nothing is left."
     h, w = hw
     x0, y0, x1, y1 = np.clip(np.asarray(coords, float), 0, [w, h, w, h])
-    if x1 <= x0 or y1 <= y0: skips.add(f'{item} box {list(coords)}', 'box outside the image'); return []
+    if x1 <= x0 or y1 <= y0: skips.add(item, 'box outside the image', f'box {list(coords)} in an image of {h:g}x{w:g}'); return []
     return [dict(zip(['xmin', 'ymin', 'xmax', 'ymax'], scale_boxes([x0, y0, x1, y1], hw, size)[0].round(2).tolist()), **labels)]
 
-def _vindr_boxes(rows:pd.DataFrame, size, skips:Skips) -> list[dict]:
-    "The boxes of one image's finding rows, clipped to the image and scaled to `size`."
-    hw = float(rows.height.iloc[0]), float(rows.width.iloc[0])
-    return [b for r in rows.itertuples() if str(r.xmin).strip() not in ('', 'nan')
-            for b in box_in_image([float(r.xmin), float(r.ymin), float(r.xmax), float(r.ymax)], hw, size, r.image_id, skips,
-                                  category='; '.join(ast.literal_eval(r.finding_categories)), birads=_birads(r.finding_birads), pathology=None)]
+def read_table(path:Path # a CSV file
+              ) -> pd.DataFrame:
+    "A CSV as text cells, with each row's line in the file as its index; bytes that are not UTF-8 are kept for the schema to refuse."
+    try: t = pd.read_csv(path, dtype=str, keep_default_na=False, encoding_errors='surrogateescape')
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeError) as e: raise DatasetError(f'{path}: not a readable CSV table ({str(e).splitlines()[0]})') from None
+    if t.empty: raise DatasetError(f'{path}: the table has a header but no rows')
+    return t.set_axis(t.index + 2)
+
+def drop_repeated_rows(table:pd.DataFrame, file:str, skips:Skips, item:str) -> pd.DataFrame:
+    "The table without exact repeats of a row, each repeat recorded."
+    repeat = table.duplicated(keep='first')
+    first = table[~repeat].reset_index().set_index(list(table.columns))['index']
+    for line, row in table[repeat].iterrows():
+        skips.add(row[item], 'exact duplicate table row', f'{file} line {line} repeats line {first.loc[tuple(row)]}; dropped, the image kept')
+    return table[~repeat]
+
+def _disagreement(rows:pd.DataFrame) -> str|None:
+    "Which per-image field an image's rows disagree on, with its values, or None."
+    field = next((f for f in IMAGE_FIELDS if f in rows and rows[f].str.strip().nunique() > 1), None)
+    return None if field is None else f'{field} is {" / ".join(rows[field].str.strip().unique())} on lines {", ".join(map(str, rows.index))}'
+
+def header_mismatch(info, # the DICOM's `DicomInfo`
+                    laterality:str, view:str, hw:tuple[int,int] # what the table says
+                   ) -> tuple[str, str]|None:
+    "(reason, detail) when the table and the DICOM header disagree on laterality, view or size, else None."
+    checks = [('laterality', info.laterality, laterality), ('view', info.view, view), ('size', (info.height, info.width), tuple(hw))]
+    return next(((f'{k} disagrees with the DICOM', f'table {t}, DICOM header {d}') for k, d, t in checks if d is not None and d != t), None)
+
+# %% ../nbs/01_datasets.ipynb #0eb899ec
+def _vindr_image(raw:Path, image_id:str, rows:list[VindrRow], size, skips:Skips) -> dict|None:
+    "The exam-table row of one image from its valid table rows, or None (recorded in `skips`)."
+    r, path = rows[0], Path('images')/rows[0].study_id/f'{image_id}.dicom'
+    view = VIEWS[r.view_position]
+    boxes = [b for f in rows if f.box for b in box_in_image(f.box, (r.height, r.width), size, image_id, skips,
+             category='; '.join(f.finding_categories), birads=np.nan if f.finding_birads is None else float(f.finding_birads), pathology=None)]
+    problem = (('path outside the dataset folder', str(path)) if not inside(raw, path) else
+               ('BI-RADS 2 or higher without a box', f'BI-RADS {r.breast_birads}') if (r.breast_birads or 0) >= 2 and not boxes else
+               ('missing file', str(path)) if not (raw/path).is_file() else None)
+    if problem is None:
+        try: info = read_dicom_header(raw/path)
+        except BadImage as e: problem = (str(e), str(path))
+        else: problem = header_mismatch(info, r.laterality, view, (r.height, r.width))
+    if problem: skips.add(image_id, *problem); return None
+    return dict(patient_id=info.patient or pseudonym(r.study_id), study_id=r.study_id, image_id=image_id, laterality=r.laterality,
+                view=view, path=str(path), height=r.height, width=r.width, resized_height=size[0], resized_width=size[1],
+                breast_birads=np.nan if r.breast_birads is None else float(r.breast_birads), density=r.breast_density,
+                outcome=None, boxes=boxes, split=r.split)
+
+def _vindr_rows(raw:Path, skips:Skips) -> dict[str, list[VindrRow]]:
+    "image_id -> its valid rows, for the images all of whose rows are valid and agree; the others recorded in `skips`."
+    ann = read_table(raw/VINDR_TABLE)
+    missing = set(VINDR_COLUMNS) - set(ann.columns)
+    if missing: raise DatasetError(f"{raw/VINDR_TABLE}: not VinDr-Mammo's format, missing columns {sorted(missing)}")
+    ann = drop_repeated_rows(ann, VINDR_TABLE, skips, 'image_id')
+    parsed = dict(valid_rows(ann.to_dict('records'), VindrRow, VINDR_TABLE, skips, 'image_id', list(ann.index)))
+    bad = {ann.image_id.iloc[k].strip() for k in range(len(ann)) if k not in parsed}
+    images = {}
+    for image_id, g in ann.assign(_k=range(len(ann))).groupby(ann.image_id.str.strip(), sort=False):
+        if image_id in bad: continue   # already recorded with the row's problem
+        if why := _disagreement(g.drop(columns='_k')): skips.add(image_id, 'rows of one image disagree', f'{VINDR_TABLE}: {why}'); continue
+        images[image_id] = [parsed[k] for k in g._k]
+    return images
 
 def read_vindr(raw:Path|str, # folder holding finding_annotations.csv and images/
                size:tuple[int,int]=PAPER_SIZE, # resized (height, width)
                seed:int=0 # seed of the validation split
               ) -> tuple[pd.DataFrame, Skips]:
     "The exam table of a VinDr-Mammo copy (or a synthetic set in its layout), with the skipped inputs."
-    raw, skips, rows = Path(raw), Skips(), []
-    ann = pd.read_csv(raw/'finding_annotations.csv', dtype=str, keep_default_na=False)
-    missing = set(['study_id', 'image_id', 'laterality', 'view_position', 'height', 'width', 'breast_birads', 'xmin']) - set(ann.columns)
-    if missing: raise DatasetError(f"{raw/'finding_annotations.csv'}: not VinDr-Mammo's format, missing columns {sorted(missing)}")
-    dup = ann.groupby('image_id').study_id.nunique() > 1
-    for img in dup[dup].index: skips.add(img, 'duplicated image id')
-    for image_id, g in ann[~ann.image_id.isin(dup[dup].index)].groupby('image_id', sort=False):
-        r = g.iloc[0]
-        path = Path('images')/r.study_id/f'{image_id}.dicom'
-        boxes, birads = _vindr_boxes(g, size, skips), _birads(r.breast_birads)
-        lat, view = r.laterality.upper(), VIEWS.get(r.view_position.upper())
-        reason = ('unknown laterality' if lat not in ('L', 'R') else 'unknown view' if view is None else
-                  'BI-RADS 2-5 without a box' if birads >= 2 and not boxes else 'missing file' if not (raw/path).exists() else None)
-        if reason is None:
-            try: info = read_dicom_header(raw/path)
-            except BadImage as e: reason = str(e)
-        if reason: skips.add(image_id, reason); continue
-        rows.append(dict(patient_id=info.patient or pseudonym(r.study_id), study_id=r.study_id, image_id=image_id, laterality=lat,
-                         view=view, path=str(path), height=int(r.height), width=int(r.width), resized_height=size[0],
-                         resized_width=size[1], breast_birads=birads, density=r.get('breast_density', '').replace('DENSITY', '').strip() or None,
-                         outcome=None, boxes=boxes, split=r.get('split', 'training')))
+    raw, skips = Path(raw), Skips()
+    rows = [row for image_id, found in _vindr_rows(raw, skips).items() if (row := _vindr_image(raw, image_id, found, size, skips))]
     table = keep_bilateral(pd.DataFrame(rows, columns=COLUMNS), skips)
     return _official_split(table, seed), skips
 
 def _official_split(table:pd.DataFrame, seed:int, val_fraction:float=0.125) -> pd.DataFrame:
     "Map VinDr's training/test to train/val/test, carving val from training by patient."
-    train = table[table.split != 'test']
-    val = patient_split(list(train.patient_id), seed, (1 - val_fraction, val_fraction, 0.), strata=worst_finding(train))
+    val = split_patients(table[table.split != 'test'], seed, (1 - val_fraction, val_fraction, 0.))
     return table.assign(split=[('test' if s == 'test' else 'val' if val.get(p) == 'val' else 'train') for p, s in zip(table.patient_id, table.split)])
 
 # %% ../nbs/01_datasets.ipynb #75979fa5
@@ -238,6 +284,21 @@ def _side_outcome(episode, side:str) -> str:
     opinions = {getattr(e, 'left_opinion' if side == 'L' else 'right_opinion') for e in events if e is not None}
     return 'M' if SideOpinion.OM in opinions else 'B' if SideOpinion.OB in opinions else 'N'
 
+def _omidb_problem(raw:Path, path:Path, *names) -> tuple[str, str]|None:
+    "(reason, detail) when an image's names are not plain names, its path leaves the dataset folder, or its file is absent."
+    try: [plain_name(n) for n in names]
+    except ValueError as e: return 'invalid name', f'{e}: {names}'
+    if not inside(raw, path): return 'path outside the dataset folder', str(path)
+    return None if (raw/path).is_file() else ('missing file', str(path))
+
+def _mark_box(mark) -> list[float]:
+    "A mark's bounding box as four finite numbers with a positive extent (ValueError or TypeError otherwise)."
+    b = mark.boundingBox
+    box = [float(v) for v in (b.x1, b.y1, b.x2, b.y2)]
+    if not np.isfinite(box).all(): raise ValueError(f'box {box} is not four finite numbers')
+    check_box(*box)
+    return box
+
 def _on_disk(client_dir:Path) -> set[str]:
     "Image UIDs whose header JSON is in a client's folder."
     return {p.name.removesuffix('.json').removesuffix('.dcm') for p in client_dir.glob('*/*.json')}
@@ -262,14 +323,15 @@ def read_omidb(raw:Path|str, # folder holding data/ and images/ of OMI-DB
         for episode, study, image in _omidb_images(raw, client_id):
             seen.add(image.id)
             path = Path('images')/client_id/study.id/f'{image.id}.dcm'
-            if not (raw/path).exists(): skips.add(image.id, 'missing file'); continue
+            if problem := _omidb_problem(raw, path, client_id, study.id, image.id): skips.add(image.id, *problem); continue
             try: info = read_dicom_header(raw/path)
             except BadImage as e: skips.add(image.id, str(e)); continue
             if info.laterality not in ('L', 'R'): skips.add(image.id, 'unknown laterality'); continue
             if info.view is None: skips.add(image.id, 'unknown view'); continue
-            boxes = [b for m in image.marks for b in box_in_image(
-                [m.boundingBox.x1, m.boundingBox.y1, m.boundingBox.x2, m.boundingBox.y2], (info.height, info.width), size, image.id, skips,
-                category=_mark_category(m), birads=np.nan, pathology=_mark_pathology(m, episode))]
+            try: marks = [(m, _mark_box(m)) for m in image.marks]
+            except (TypeError, ValueError) as e: skips.add(image.id, 'invalid mark box', str(e)); continue
+            boxes = [b for m, box in marks for b in box_in_image(box, (info.height, info.width), size, image.id, skips,
+                                                                 category=_mark_category(m), birads=np.nan, pathology=_mark_pathology(m, episode))]
             rows.append(dict(patient_id=pseudonym(client_id), study_id=study.id, image_id=image.id, laterality=info.laterality, view=info.view,
                              path=str(path), height=info.height, width=info.width, resized_height=size[0], resized_width=size[1],
                              breast_birads=np.nan, density=None, outcome=_side_outcome(episode, info.laterality), boxes=boxes, split=None))
@@ -281,13 +343,13 @@ def read_omidb(raw:Path|str, # folder holding data/ and images/ of OMI-DB
     return split_by_patient(keep_bilateral(table[~dup].reset_index(drop=True), skips), seed), skips
 
 # %% ../nbs/01_datasets.ipynb #38847cf4
-MIAS_LINE = re.compile(r'^(mdb\d{3})\s+([FGD])\s+([A-Z]{4})(?:\s+([BM]))?(?:\s+(\d+)\s+(\d+)\s+(\d+))?\s*$')
-
-def parse_mias_info(path:Path|str # the database's Info.txt
+def parse_mias_info(path:Path|str, # the database's Info.txt
+                    skips:Skips|None=None # where lines that do not fit `MiasRow` are recorded
                    ) -> pd.DataFrame:
-    "One row per line of Info.txt's table: ref, tissue, cls, severity, x, y, radius."
-    rows = [m.groups() for l in Path(path).read_text(errors='replace').splitlines() if (m := MIAS_LINE.match(l.strip()))]
-    df = pd.DataFrame(rows, columns=['ref', 'tissue', 'cls', 'severity', 'x', 'y', 'radius'])
+    "One row per valid table line of Info.txt: ref, tissue, cls, severity, x, y, radius."
+    lines = [(n, f) for n, l in enumerate(Path(path).read_text(errors='replace').splitlines(), 1) if (f := mias_fields(l))]
+    good = valid_rows([f for _, f in lines], MiasRow, Path(path).name, Skips() if skips is None else skips, 'ref', [n for n, _ in lines])
+    df = pd.DataFrame([r.model_dump() for _, r in good], columns=MIAS_FIELDS)
     return df.astype({c: 'float' for c in ['x', 'y', 'radius']})
 
 def _mias_box(r, side:int, size) -> list[dict]:
@@ -303,7 +365,9 @@ def read_mias(raw:Path|str, # folder holding Info.txt and mdbNNN.pgm
              ) -> tuple[pd.DataFrame, Skips]:
     "The exam table of mini-MIAS (or the part of it on disk), with the skipped inputs."
     raw, skips, rows = Path(raw), Skips(), []
-    for ref, g in parse_mias_info(raw/'Info.txt').groupby('ref', sort=True):
+    info = parse_mias_info(raw/'Info.txt', skips)
+    bad = {item for item, _, _ in skips}   # images with a line that does not fit the schema, already recorded
+    for ref, g in info[~info.ref.isin(bad)].groupby('ref', sort=True):
         path = raw/f'{ref}.pgm'
         if not path.exists(): skips.add(ref, 'missing file'); continue
         try: img = read_pgm(path)
@@ -327,17 +391,22 @@ def read_exams(ds:Dataset, # a resolved dataset (see `resolve_dataset`)
     if ds.source.name not in READERS: raise DatasetError(f'{ds.name}: no adapter for {ds.source.title} yet')
     return READERS[ds.source.name](ds.raw, seed=seed)
 
+def save_skips(skips:Skips, out:Path) -> None:
+    "Write skipped.csv (item, reason, detail) and skip_summary.json (count by reason) to `out`."
+    with atomic_write(out/'skipped.csv', newline='') as f: skips.frame().to_csv(f, index=False)
+    with atomic_write(out/'skip_summary.json') as f: json.dump(skips.summary(), f, indent=1)
+
 def save_exams(table:pd.DataFrame, skips:Skips, out:Path|str) -> Path:
     "Write exams.csv (boxes as JSON), skipped.csv and skip_summary.json to `out`; print the summary."
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    for name, frame in [('exams.csv', table.assign(boxes=table.boxes.map(json.dumps))),
-                        ('skipped.csv', pd.DataFrame(skips, columns=['item', 'reason']))]:
-        with atomic_write(out/name, newline='') as f: frame.to_csv(f, index=False)
-    with atomic_write(out/'skip_summary.json') as f: json.dump(skips.summary(), f, indent=1)
+    with atomic_write(out/'exams.csv', newline='') as f: table.assign(boxes=table.boxes.map(json.dumps)).to_csv(f, index=False)
+    save_skips(skips, out)
     print(f'{len(table)} images of {table.patient_id.nunique()} women; {skips}')
     return out
 
 def load_exams(out:Path|str) -> pd.DataFrame:
     "Read an exam table written by `save_exams`."
-    t = pd.read_csv(Path(out)/'exams.csv', dtype={'study_id': str, 'image_id': str, 'patient_id': str})
-    return t.assign(boxes=t.boxes.map(json.loads))
+    def read(path):
+        t = pd.read_csv(path, dtype={'study_id': str, 'image_id': str, 'patient_id': str})
+        return t.assign(boxes=t.boxes.map(json.loads))
+    return read_back(Path(out)/'exams.csv', read, 'rerun siamese-mammo prepare for this dataset')

@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_tiling.ipynb #afd00a9a
 from __future__ import annotations
-import hashlib, json, os, time
+import hashlib, json, os, time, zipfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,14 +12,16 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 from .io import PAPER_SIZE, BadImage, atomic_write
-from .datasets import READERS, SOURCES, DatasetError, data_root, patient_split, save_exams, load_exams
+from .datasets import READERS, SOURCES, DatasetError, data_root, patient_split, save_exams, save_skips, load_exams
+from .validation import Count, DamagedFile, ImageSize, OptionError, Patch, Seed, Skips, check_options, read_back, read_cache
 from .registration import Registered, bilateral_pairs, boxes_to_fixed, load_resized, match_intensity, register_pair
 
 # %% auto #0
-__all__ = ['MAX_BACKGROUND', 'MAX_DISAGREEMENT', 'DROP_REASONS', 'PAIR_COLUMNS', 'LABELLED_COLUMNS', 'TILING_RULES', 'grid_cells',
-           'abnormal_area', 'cell_fractions', 'keep_cells', 'to_patches', 'is_roi', 'centred_cell', 'PairResult',
-           'pair_records', 'labelled_patches', 'process_pair', 'part_name', 'fresh_parts', 'save_part', 'load_part',
-           'write_npy', 'assemble', 'parse_shard', 'prepare', 'PatchStore', 'open_store', 'figure3']
+__all__ = ['MAX_BACKGROUND', 'MAX_DISAGREEMENT', 'DROP_REASONS', 'PAIR_COLUMNS', 'LABELLED_COLUMNS', 'TILING_RULES',
+           'PREPARE_RULES', 'grid_cells', 'abnormal_area', 'cell_fractions', 'keep_cells', 'to_patches', 'is_roi',
+           'centred_cell', 'PairResult', 'pair_records', 'labelled_patches', 'process_pair', 'part_name', 'fresh_parts',
+           'save_part', 'load_part', 'part_done', 'write_npy', 'assemble', 'parse_shard', 'prepare', 'PatchStore',
+           'open_store', 'figure3']
 
 # %% ../nbs/04_tiling.ipynb #a2768e59
 def grid_cells(size:tuple[int,int], # image (height, width)
@@ -180,6 +182,16 @@ def load_part(path:Path) -> PairResult:
         meta = json.loads(z['meta'].tobytes())
         return PairResult(z['pairs'], meta['rows'], z['labelled'], meta['labelled_rows'], meta['counts'], meta['info'])
 
+def _whole_zip(path:Path) -> bool:
+    "True if every member of the zip file reads back with its checksum (ValueError otherwise)."
+    with zipfile.ZipFile(path) as z:
+        if (bad := z.testzip()) is not None: raise ValueError(f'member {bad} is corrupt')
+    return True
+
+def part_done(path:Path) -> bool:
+    "Whether a pair's part is on disk and whole; a damaged one is removed (with a note) so that it is made again."
+    return read_cache(path, _whole_zip) is not None
+
 def _run_pair(args) -> str:
     "Worker: process one pair and save its part; return the part's name."
     *work, path = args
@@ -190,15 +202,19 @@ def _run_pair(args) -> str:
 def write_npy(path:Path, parts:list[np.ndarray], shape:tuple) -> None:
     "Concatenate arrays into an .npy file through a memory map, atomically."
     tmp = path.with_name(f'.{path.name}.tmp')
-    out = np.lib.format.open_memmap(tmp, mode='w+', dtype=np.uint16, shape=(sum(len(p) for p in parts), *shape))
-    i = 0
-    for p in parts: out[i:i + len(p)] = p; i += len(p)
-    out.flush(); del out
-    os.replace(tmp, path)
+    try:
+        out = np.lib.format.open_memmap(tmp, mode='w+', dtype=np.uint16, shape=(sum(len(p) for p in parts), *shape))
+        i = 0
+        for p in parts: out[i:i + len(p)] = p; i += len(p)
+        out.flush(); del out
+        os.replace(tmp, path)
+    finally: tmp.unlink(missing_ok=True)   # no temporary file outlives a failure
 
-def assemble(out:Path, names:list[str], patch:int, exam_counts:dict, patch_level_split:bool=False, seed:int=0) -> dict:
-    "Gather the parts (in the given order) into the stores; return the summary of counts and timings."
-    results = [load_part(out/'parts'/n) for n in names]
+def assemble(out:Path, names:list[str], patch:int, exam_counts:dict, patch_level_split:bool=False, seed:int=0,
+             labels:dict|None=None # part name -> the images it pairs, to name excluded pairs
+            ) -> dict:
+    "Gather the parts (in the given order) into the stores; return the summary of counts and timings, with each excluded pair."
+    results = [read_back(out/'parts'/n, load_part, 'remove it and rerun siamese-mammo prepare, which makes it again') for n in names]
     write_npy(out/'pairs.npy', [r.pairs for r in results], (2, patch, patch))
     write_npy(out/'labelled.npy', [r.labelled for r in results], (patch, patch))
     pairs = pd.DataFrame([row for r in results for row in r.rows], columns=PAIR_COLUMNS)
@@ -211,7 +227,9 @@ def assemble(out:Path, names:list[str], patch:int, exam_counts:dict, patch_level
         _add(counts, r.counts)
         if 'excluded' in r.info: excluded[r.info['excluded']] = excluded.get(r.info['excluded'], 0) + 1
     ok = [r.info for r in results if 'excluded' not in r.info]
-    summary = dict(exams=exam_counts, image_pairs=len(results), registered=len(ok), excluded=excluded,
+    named = [dict(item=(labels or {}).get(n, n), reason=r.info['excluded'], detail=f"image pair {n.removesuffix('.npz')} not registered or tiled")
+             for n, r in zip(names, results) if 'excluded' in r.info]
+    summary = dict(exams=exam_counts, image_pairs=len(results), registered=len(ok), excluded=excluded, excluded_pairs=named,
                    ncc_before=float(np.mean([i['before'] for i in ok])) if ok else None, ncc_after=float(np.mean([i['after'] for i in ok])) if ok else None,
                    median_gain=float(np.median([i['gain'] for i in ok])) if ok else None,
                    cells=counts.pop('cells', 0), pairs=len(pairs), pairs_by_split=pairs.split.value_counts().to_dict(), pairs_with_A_above_0=int((pairs.A > 0).sum()),
@@ -229,6 +247,21 @@ def parse_shard(shard:str) -> tuple[int,int]:
     except (ValueError, AssertionError): raise DatasetError(f"shard must be i/n with 0 <= i < n, e.g. 0/4, got {shard!r}") from None
     return i, n
 
+PREPARE_RULES = dict(patch=Patch, workers=Count|None, size=ImageSize, seed=Seed)
+
+def _read_json(path:Path): return json.loads(Path(path).read_text())
+
+def _intact(out:Path) -> bool:
+    "Whether the stores open and agree with their tables; if not, say so (they are then rebuilt from the parts)."
+    try: open_store(out); return True
+    except DamagedFile as e: print(f'{e.args[0].split(":")[0]}: rebuilding the stores from the parts'); return False
+
+def _record_pairs(summary:dict, skips:Skips, out:Path) -> dict:
+    "Add the summary's excluded pairs to the skips and rewrite skipped.csv; return the summary."
+    for e in summary.get('excluded_pairs', []): skips.add(**e)
+    save_skips(skips, out)
+    return summary
+
 def prepare(dataset:str, # source: vindr, optimam, mias or synth
             patch:int=96, # patch side P in pixels
             raw:str|None=None, # raw dataset folder (default: data/raw/{dataset})
@@ -243,28 +276,32 @@ def prepare(dataset:str, # source: vindr, optimam, mias or synth
            ) -> dict|None:
     "Register and tile a dataset into patch stores; return the summary once every pair is done."
     if dataset not in READERS: raise DatasetError(f"unknown dataset {dataset!r}: choose one of {', '.join(READERS)}")
-    if patch < 8: raise DatasetError(f'patch must be at least 8 pixels, got {patch}')
+    check_options(prepare, locals(), PREPARE_RULES)
+    if patch > min(size): raise OptionError(f'option patch: must be at most the smaller side of size {size[0]}x{size[1]}, got {patch}')
     i, n = parse_shard(shard)
     raw = Path(raw or data_root(data_dir)/'raw'/dataset); out = Path(out or data_root(data_dir)/'processed'/f'{dataset}{patch}')
     if not (raw/SOURCES[dataset].marker).exists(): raise DatasetError(f'{dataset}: no {SOURCES[dataset].title} at {raw} (expected {SOURCES[dataset].marker})')
     exams, skips = READERS[dataset](raw, size=size, seed=seed)
     save_exams(exams, skips, out)
+    if exams.empty: raise DatasetError(f'{raw}: no usable bilateral image pair ({skips}); each reason is in {out/"skipped.csv"}')
     pairs = bilateral_pairs(exams)
     names = [part_name(f) for f, _ in pairs]
     options = dict(patch=patch, size=list(size), seed=seed, match_intensity=match_intensity, rules=TILING_RULES)   # what every part depends on
     fresh_parts(out/'parts', options)
     todo = [(raw, f, m, patch, tuple(size), seed, match_intensity, out/'parts'/name) for k, ((f, m), name) in enumerate(zip(pairs, names))
-            if k % n == i and not (out/'parts'/name).exists()]
+            if k % n == i and not part_done(out/'parts'/name)]
     if todo:
         with ProcessPoolExecutor(workers or os.cpu_count()) as pool:
             for _ in tqdm(pool.map(_run_pair, todo), total=len(todo), desc=f'{dataset}{patch} pairs', leave=False): pass
     missing = sum(not (out/'parts'/name).exists() for name in names)
     if missing: print(f'{len(names) - missing} of {len(names)} image pairs done; run the other shards (or without --shard) to assemble'); return None
     inputs = hashlib.sha1(json.dumps([names, patch_level_split, options], sort_keys=True).encode()).hexdigest()
-    if (out/'summary.json').exists() and (old := json.loads((out/'summary.json').read_text())).get('inputs') == inputs:
-        print(f'{out}: stores up to date'); return old
-    summary = dict(assemble(out, names, patch, dict(images=len(exams), skipped=skips.summary()), patch_level_split, seed), inputs=inputs)
+    if (old := read_cache(out/'summary.json', _read_json)) and old.get('inputs') == inputs and _intact(out):
+        print(f'{out}: stores up to date'); return _record_pairs(old, skips, out)
+    labels = {name: f'{f.image_id} + {m.image_id}' for (f, m), name in zip(pairs, names)}
+    summary = dict(assemble(out, names, patch, dict(images=len(exams), skipped=skips.summary()), patch_level_split, seed, labels), inputs=inputs)
     with atomic_write(out/'summary.json') as f: json.dump(summary, f, indent=1)
+    _record_pairs(summary, skips, out)
     print(f"{summary['pairs']} patch pairs from {summary['registered']} of {summary['image_pairs']} image pairs; "
           f"{summary['labelled']['abnormal']} abnormal + {summary['labelled']['normal']} normal labelled patches -> {out}")
     return summary
@@ -287,8 +324,14 @@ def open_store(out:Path|str) -> PatchStore:
     "Open the stores of a prepared dataset without reading the patches into memory."
     out = Path(out)
     if not (out/'pairs.npy').exists(): raise DatasetError(f'{out}: no patch store here; run siamese-mammo prepare first')
-    read = lambda name: pd.read_csv(out/name, dtype={'study_id': str, 'patient_id': str}, keep_default_na=False, na_values=[''])
-    return PatchStore(np.load(out/'pairs.npy', mmap_mode='r'), read('pairs.csv'), np.load(out/'labelled.npy', mmap_mode='r'), read('labelled.csv'))
+    remedy = 'rerun siamese-mammo prepare for this dataset, which rebuilds the stores from its parts'
+    table = lambda name: read_back(out/name, lambda p: pd.read_csv(p, dtype={'study_id': str, 'patient_id': str}, keep_default_na=False, na_values=['']), remedy)
+    array = lambda name: read_back(out/name, lambda p: np.load(p, mmap_mode='r'), remedy)
+    store = PatchStore(array('pairs.npy'), table('pairs.csv'), array('labelled.npy'), table('labelled.csv'))
+    if (len(store.pairs), len(store.labelled)) != (len(store.table), len(store.labelled_table)):
+        raise DamagedFile(f'{out}: the stores disagree with their tables ({len(store.pairs)} pairs for {len(store.table)} rows, '
+                          f'{len(store.labelled)} labelled patches for {len(store.labelled_table)} rows): {remedy}')
+    return store
 
 # %% ../nbs/04_tiling.ipynb #2cb92b81
 def figure3(out:Path|str, # a prepared dataset folder
