@@ -9,6 +9,7 @@ from pathlib import Path
 from dataclasses import fields, MISSING
 from fastcore.docments import docments
 from .datasets import DatasetError
+from .validation import UserError
 from .pretrain import PretrainConfig, sweep, train
 from .evaluation import evaluate
 from .paper import reproduce
@@ -16,7 +17,7 @@ from .synth import synth_dataset
 from .tiling import prepare
 
 # %% auto #0
-__all__ = ['STAGES', 'RUNNERS', 'parse_size', 'build_parser', 'main']
+__all__ = ['STAGES', 'RUNNERS', 'parse_size', 'Parser', 'build_parser', 'main']
 
 # %% ../nbs/11_cli.ipynb #bb4b441a
 def parse_size(text:str) -> tuple[int,int]:
@@ -24,6 +25,10 @@ def parse_size(text:str) -> tuple[int,int]:
     try: h, w = (int(v) for v in text.lower().split('x'))
     except ValueError: raise argparse.ArgumentTypeError(f'size must be HxW, e.g. 1152x896, got {text!r}') from None
     return h, w
+
+class Parser(argparse.ArgumentParser):
+    "An argument parser whose errors are one line (argparse prints its whole usage first)."
+    def error(self, message): self.exit(2, f'{self.prog}: error: {message} (see {self.prog} --help)\n')
 
 def _add_options(parser:argparse.ArgumentParser, fn):
     "Add one `--option` per parameter of `fn` (a function or dataclass with string annotations), documented by its comment."
@@ -91,7 +96,7 @@ RUNNERS = {'synth': (_synth, synth_dataset), 'prepare': (_prepare, prepare), 'pr
 
 def build_parser() -> argparse.ArgumentParser:
     "The `siamese-mammo` argument parser with one subparser per stage."
-    parser = argparse.ArgumentParser(prog='siamese-mammo', description='Siamese networks with soft labels on screening mammograms (arXiv 2401.05570).')
+    parser = Parser(prog='siamese-mammo', description='Siamese networks with soft labels on screening mammograms (arXiv 2401.05570).')
     sub = parser.add_subparsers(dest='stage', required=True, metavar='{' + ','.join(STAGES) + '}')
     for name, help in STAGES.items():
         run, fn = RUNNERS[name]
@@ -103,7 +108,7 @@ def main(argv:list[str]|None=None # arguments (default: sys.argv[1:])
     "Run `siamese-mammo`; user errors print one line and return 2."
     args = build_parser().parse_args(argv)
     try: return args.run(args) or 0
-    except DatasetError as e:
+    except UserError as e:
         print(f'siamese-mammo {args.stage}: error: {e}', file=sys.stderr)
         return 2
 

@@ -286,10 +286,11 @@ def _side_outcome(episode, side:str) -> str:
 
 def _omidb_problem(raw:Path, path:Path, *names) -> tuple[str, str]|None:
     "(reason, detail) when an image's names are not plain names, its path leaves the dataset folder, or its file is absent."
+    shown = Path(*path.parts[2:])   # the path without the client id, which identifies a woman
     try: [plain_name(n) for n in names]
-    except ValueError as e: return 'invalid name', f'{e}: {names}'
-    if not inside(raw, path): return 'path outside the dataset folder', str(path)
-    return None if (raw/path).is_file() else ('missing file', str(path))
+    except ValueError as e: return 'invalid name', f'client, study or image id {e}'
+    if not inside(raw, path): return 'path outside the dataset folder', f'images/<client>/{shown}'
+    return None if (raw/path).is_file() else ('missing file', f'images/<client>/{shown}')
 
 def _mark_box(mark) -> list[float]:
     "A mark's bounding box as four finite numbers with a positive extent (ValueError or TypeError otherwise)."

@@ -15,6 +15,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.preprocessing import StandardScaler
 from .datasets import DatasetError, resolve_dataset
 from .io import atomic_write
+from .validation import check_options, choice, Count, read_cache, Seed
 from .tiling import PatchStore, open_store
 from .siamese import auc_rows, encoder, to_input
 from .pretrain import load_encoders, pick_device, runs_root, seed_everything
@@ -79,7 +80,7 @@ def cached_embeddings(run_dir:Path|str, # a finished pretraining run (its encode
                      ) -> dict[str, np.ndarray]:
     "Each of the run's encoders' embeddings of the labelled patches; computed once and kept in `embeddings_{digest}.npz`."
     path = Path(run_dir)/f'embeddings_{_store_key(store)[:16]}.npz'
-    if path.exists(): return dict(np.load(path))
+    if (cached := read_cache(path, lambda p: dict(np.load(p)))) is not None: return cached
     out = {name: embed(net, store.labelled, device) for name, net in load_encoders(run_dir).items()}
     with atomic_write(path, 'wb') as f: np.savez(f, **out)
     return out
@@ -149,6 +150,7 @@ def evaluate(dataset:str, # dataset name {source}{patch}
              device:str='auto' # auto, cpu or cuda
             ) -> pd.DataFrame:
     "Linear evaluation of the dataset's pretrained encoders and the floors; rows in runs/{dataset}/evaluation/linear.csv."
+    check_options(evaluate, locals(), dict(epochs=Count, seed=Seed, device=choice('auto', 'cpu', 'cuda')))
     store, runs = open_store(resolve_dataset(dataset, data_dir).processed), Path(runs_dir or runs_root())/dataset
     dev, table, rows = pick_device(device), store.labelled_table, []
     features, missing = {}, {}

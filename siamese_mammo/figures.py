@@ -13,6 +13,7 @@ import torch
 from sklearn.manifold import TSNE
 from .datasets import resolve_dataset
 from .io import atomic_write
+from .validation import read_cache
 from .tiling import PatchStore, figure3, open_store
 from .siamese import figure4
 from .pretrain import load_encoders, pick_device
@@ -44,7 +45,7 @@ def pair_embeddings(run_dir:Path|str, # a finished pretraining run
                    ) -> tuple[np.ndarray, np.ndarray]:
     "E = (e1, e2) of up to n pairs, and their A; cached in the run's `pair_embeddings.npz`."
     path, rows = Path(run_dir)/'pair_embeddings.npz', sample_pairs(store.table.A.to_numpy(), n, seed)
-    if path.exists() and np.array_equal((cached := np.load(path))['rows'], rows): return cached['E'], store.table.A.to_numpy()[rows]
+    if (cached := read_cache(path, lambda p: dict(np.load(p)))) and np.array_equal(cached['rows'], rows): return cached['E'], store.table.A.to_numpy()[rows]
     net = next(iter(load_encoders(run_dir).values()))
     E = np.concatenate([embed(net, store.pairs[rows, k], device) for k in (0, 1)], 1)
     with atomic_write(path, 'wb') as f: np.savez(f, rows=rows, E=E)

@@ -19,20 +19,24 @@ from tqdm.auto import tqdm
 from lightly.models.utils import get_weight_decay_parameters
 from lightly.utils.lars import LARS
 from lightly.utils.scheduler import CosineWarmupScheduler
+from typing import Annotated
+from pydantic import Field
 from .io import atomic_write
 from .datasets import Dataset, DatasetError, resolve_dataset, project_root
+from .validation import Count, Fraction, NonNegative, OptionError, Rate, Seed, check_options, choice, read_back, read_cache
 from .tiling import PatchStore, open_store, prepare
 from .synth import synth_dataset
 from .siamese import GMMLabeller, SiameseMethod, encoder, figure4, to_input, unwrap
 from .ssl import BYOLMethod, SimCLRMethod
 
 # %% auto #0
-__all__ = ['METHODS', 'FREE_OPTIONS', 'PretrainConfig', 'runs_root', 'seed_everything', 'pick_device', 'distributed', 'gather',
-           'prepare_run', 'PatchSet', 'split_rows', 'make_loader', 'on_device', 'lars', 'schedule', 'TrainingDiverged',
-           'autocast', 'train_epoch', 'rng_state', 'set_rng_state', 'save_torch', 'store_id', 'another_store',
-           'check_resumable', 'build_method', 'learning_rate', 'write_metrics', 'Run', 'setup', 'model_state',
-           'load_model_state', 'save_checkpoint', 'restore', 'begin', 'metrics', 'end_epoch', 'finish', 'train',
-           'load_encoders', 'run_notebook', 'best_rows', 'sweep']
+__all__ = ['METHODS', 'AtLeastOne', 'PRETRAIN_RULES', 'FREE_OPTIONS', 'CHECKPOINT_KEYS', 'SWEEP_RULES', 'PretrainConfig',
+           'runs_root', 'seed_everything', 'pick_device', 'distributed', 'gather', 'prepare_run', 'PatchSet',
+           'split_rows', 'make_loader', 'on_device', 'lars', 'schedule', 'TrainingDiverged', 'autocast', 'train_epoch',
+           'rng_state', 'set_rng_state', 'save_torch', 'store_id', 'another_store', 'check_resumable', 'build_method',
+           'learning_rate', 'write_metrics', 'Run', 'setup', 'model_state', 'load_model_state', 'save_checkpoint',
+           'restore', 'begin', 'metrics', 'end_epoch', 'finish', 'train', 'load_encoders', 'run_notebook', 'best_rows',
+           'sweep']
 
 # %% ../nbs/05_pretrain.ipynb #5c3424e4
 METHODS = ('siamese', 'simclr', 'byol')
@@ -67,22 +71,21 @@ class PretrainConfig:
     resume:bool=False         # continue from the checkpoint in run_dir
     synth_patients:int=50     # women in a synthetic set made on demand when a synthetic dataset (synth, synthomidb) is absent
 
-    def __post_init__(self):
-        if self.method not in METHODS: raise DatasetError(f'unknown method {self.method!r}: choose one of {", ".join(METHODS)}')
-        for k in ('epochs', 'batch_size', 'accumulate', 'gmm_max_iter'):
-            if getattr(self, k) < 1: raise DatasetError(f'{k} must be a positive integer, got {getattr(self, k)}')
-        for k in ('limit', 'workers', 'warmup_epochs'):
-            if getattr(self, k) < 0: raise DatasetError(f'{k} must be 0 or more, got {getattr(self, k)}')
-        if not self.weight_decay > 0: raise DatasetError(f'weight_decay must be > 0: LARS adapts only parameters with weight decay, got {self.weight_decay}')
-        if self.loss not in ('cross', 'single'): raise DatasetError(f"loss must be cross or single, got {self.loss!r}")
-        if not (0 < self.crop_scale <= 1 and self.gamma >= 1 and self.contrast >= 1 and 0 <= self.flip <= 1 and 0 <= self.ema <= 1):
-            raise DatasetError('augmentations need 0 < crop_scale <= 1, gamma >= 1, contrast >= 1, 0 <= flip <= 1, and 0 <= ema <= 1')
-        if self.device not in ('auto', 'cpu', 'cuda'): raise DatasetError(f"device must be auto, cpu or cuda, got {self.device!r}")
+    def __post_init__(self): check_options(PretrainConfig, asdict(self), PRETRAIN_RULES)
 
     @property
     def effective_batch(self) -> int: return self.batch_size*self.accumulate
     def resolve(self) -> Dataset: return resolve_dataset(self.dataset, self.data_dir)
     def out_dir(self) -> Path: return Path(self.run_dir or runs_root()/self.dataset/self.method)
+
+AtLeastOne = Annotated[float, Field(ge=1, allow_inf_nan=False)]
+PRETRAIN_RULES = dict(   # each option's type and range, checked before any work
+    method=choice(*METHODS), epochs=Count, batch_size=Count, accumulate=Count, lr=Rate|None,
+    weight_decay=Rate,   # > 0: LARS adapts only the parameters that have weight decay
+    momentum=Annotated[float, Field(ge=0, lt=1)], warmup_epochs=NonNegative, loss=choice('cross', 'single'), gmm_max_iter=Count,
+    gmm_tol=Rate, gmm_reg_covar=Annotated[float, Field(ge=0, allow_inf_nan=False)], crop_scale=Annotated[float, Field(gt=0, le=1)],
+    gamma=AtLeastOne, contrast=AtLeastOne, flip=Fraction, ema=Fraction, limit=NonNegative, workers=NonNegative, seed=Seed,
+    device=choice('auto', 'cpu', 'cuda'), synth_patients=Count)
 
 def runs_root() -> Path:
     "Where runs go: $SIAMESE_MAMMO_RUNS, else runs/ in the project (`make nbtest` points it at a temporary folder)."
@@ -220,6 +223,8 @@ def train_epoch(method, opts:list, scheds:list, batches, n:int, accumulate:int, 
 # %% ../nbs/05_pretrain.ipynb #54825b62
 FREE_OPTIONS = ('data_dir', 'run_dir', 'device', 'workers', 'resume', 'synth_patients')
 
+def _read_json(path:Path) -> dict: return json.loads(Path(path).read_text())
+
 def rng_state() -> dict:
     "The state of every random generator, as tensors and plain values."
     kind, keys, pos, has_gauss, cached = np.random.get_state()
@@ -239,7 +244,7 @@ def save_torch(obj, path:Path):
 def store_id(processed:Path) -> str|None:
     "The digest naming a prepared store (its summary's `inputs`: parts, patch, size, seed, split, tiling rules), None if not prepared."
     summary = Path(processed)/'summary.json'
-    return json.loads(summary.read_text())['inputs'][:16] if summary.exists() else None
+    return read_back(summary, _read_json, 'rerun siamese-mammo prepare for this dataset')['inputs'][:16] if summary.exists() else None
 
 def another_store(run_dir:Path, was:str, now:str) -> str:
     "Why a run made on another patch store is neither resumed nor reused."
@@ -263,8 +268,8 @@ def build_method(cfg:PretrainConfig, store:PatchStore, device:torch.device):
 
 def learning_rate(cfg:PretrainConfig, method, world:int=1) -> float:
     "The LARS learning rate: as given for the Siamese method; base x B / 256 for SimCLR and BYOL (B: the effective batch over all processes)."
-    if cfg.method == 'siamese': return cfg.lr or 1e-3
-    return (cfg.lr or method.base_lr)*cfg.effective_batch*world/256
+    if cfg.method == 'siamese': return 1e-3 if cfg.lr is None else cfg.lr
+    return (method.base_lr if cfg.lr is None else cfg.lr)*cfg.effective_batch*world/256
 
 def _flat(d:dict, prefix:str='') -> dict:
     "Nested dicts and lists flattened to one row: {'gmm1': {'mean': [a, b]}} -> {'gmm1_mean_0': a, 'gmm1_mean_1': b}."
@@ -333,13 +338,22 @@ def save_checkpoint(run:Run):
     save_torch(dict(config=asdict(run.cfg), store=run.store, **model_state(run), opts=[o.state_dict() for o in run.opts],
                     scheds=[s.state_dict() for s in run.scheds], rng=rng_state(), **run.state), run.out/'checkpoint.pt')
 
+CHECKPOINT_KEYS = ('config', 'nets', 'method', 'opts', 'scheds', 'rng', 'epoch', 'history')
+
+def _checkpoint(path:Path, device:torch.device) -> dict:
+    "A checkpoint read with `weights_only`, refused (KeyError) when it lacks what resuming needs."
+    ck = torch.load(path, map_location=device, weights_only=True)
+    if missing := [k for k in CHECKPOINT_KEYS if k not in ck]: raise KeyError(f'no {missing}')
+    return ck
+
 def restore(run:Run) -> bool:
     "Load the run's checkpoint if resuming and there is one; True when restored."
     path = run.out/'checkpoint.pt'
     if not (run.cfg.resume and path.exists()):
         if run.cfg.resume and run.main: print(f'no checkpoint in {run.out}: starting afresh')
         return False
-    ck = torch.load(path, map_location=run.device, weights_only=True)
+    ck = read_back(path, partial(_checkpoint, device=run.device),
+                   'remove it to start the run afresh, or put back a good copy of it and --resume again')
     check_resumable(ck['config'], run.cfg)
     if ck.get('store', run.store) != run.store: raise DatasetError(another_store(run.out, ck['store'], run.store))
     load_model_state(run, ck)
@@ -401,7 +415,8 @@ def end_epoch(run:Run, epoch:int, loss:float, seconds:float):
 def finish(run:Run) -> dict:
     "Score the best model on the test split, save its encoders, and write the final metrics."
     if run.world > 1: dist.barrier()
-    load_model_state(run, torch.load(run.out/'best.pt', map_location=run.device, weights_only=True))
+    best = read_back(run.out/'best.pt', lambda p: torch.load(p, map_location=run.device, weights_only=True), 'remove the run folder and train again')
+    load_model_state(run, best)
     test = run.method.evaluate(run.batches('test'), gather)
     result = metrics(run, test)
     if run.main:
@@ -427,12 +442,21 @@ def load_encoders(run_dir:Path|str) -> dict[str, nn.Module]:
     "The encoders a finished run saved, ready for downstream use."
     out = {}
     for path in sorted(Path(run_dir).glob('encoder*.pt')):
-        out[path.stem] = net = encoder(); net.load_state_dict(torch.load(path, map_location='cpu', weights_only=True))
+        out[path.stem] = net = encoder()
+        read_back(path, lambda p: net.load_state_dict(torch.load(p, map_location='cpu', weights_only=True)), 'remove the run folder and pretrain again')
     if not out: raise DatasetError(f'{run_dir}: no encoders here; run siamese-mammo pretrain first')
     return out
 
 # %% ../nbs/05_pretrain.ipynb #89e14366
-def _floats(text:str) -> list[float]: return [float(v) for v in str(text).split(',') if v.strip()]
+def _floats(text:str, name:str) -> list[float]:
+    "The positive numbers of a comma-separated option; `OptionError` names the option otherwise."
+    try: values = [float(v) for v in str(text).split(',') if v.strip()]
+    except ValueError: values = []
+    if not values or not all(math.isfinite(v) and v > 0 for v in values):
+        raise OptionError(f'option {name}: comma-separated positive numbers needed, e.g. 1e-3,1e-4, got {text!r}')
+    return values
+
+SWEEP_RULES = dict(micro_batch=Count, epochs=Count, limit=NonNegative, seed=Seed, device=choice('auto', 'cpu', 'cuda'))
 
 def run_notebook(run_dir:Path, # the run's folder (the executed notebook is kept there)
                  params:dict # notebook parameters (with resume=True an interrupted run continues)
@@ -440,7 +464,7 @@ def run_notebook(run_dir:Path, # the run's folder (the executed notebook is kept
     "A papermill run of 05_pretrain; a finished run with the same options is reused. '' or why it did not finish."
     import papermill as pm
     run_dir = Path(run_dir)
-    if (run_dir/'metrics.json').exists() and (m := json.loads((run_dir/'metrics.json').read_text())).get('test'):
+    if (m := read_cache(run_dir/'metrics.json', _read_json)) and m.get('test'):
         changed = {k: (m['config'][k], v) for k, v in params.items() if k in m['config'] and k not in FREE_OPTIONS and m['config'][k] != v}
         now = store_id(resolve_dataset(params['dataset'], params.get('data_dir')).processed)
         if now and m.get('store', now) != now: return another_store(run_dir, m['store'], now)
@@ -453,7 +477,7 @@ def run_notebook(run_dir:Path, # the run's folder (the executed notebook is kept
 def _sweep_row(run_dir:Path, dataset:str, batch:int, lr:float) -> dict:
     "One row of Table 1 from a run's metrics (or its failure)."
     row = dict(dataset=dataset, batch_size=batch, lr=lr)
-    m = json.loads((run_dir/'metrics.json').read_text()) if (run_dir/'metrics.json').exists() else {}
+    m = read_cache(run_dir/'metrics.json', _read_json) or {}
     if not m.get('test'): return dict(row, status=(run_dir/'error.txt').read_text().strip() if (run_dir/'error.txt').exists() else 'not run')
     return dict(row, status='ok', epochs=m['config']['epochs'], best_epoch=m['best_epoch'], val=m['best_val'], test=m['test']['auc_q'],
                 test_d=np.mean([m['test']['auc_d1'], m['test']['auc_d2']]), untrained_d=m['floors']['untrained_d1'],
@@ -477,16 +501,17 @@ def sweep(dataset:str, # dataset name {source}{patch}
          ) -> pd.DataFrame:
     "Table 1's grid search: a papermill run of 05_pretrain per batch size and learning rate; rows in `out/table1.csv`."
     out, rows = Path(out or project_root()/'runs'/dataset/'siamese'/'sweep'), []
-    for batch in [int(b) for b in _floats(batch_sizes)]:
-        for lr in _floats(lrs):
-            run_dir = out/f'B{batch}_lr{lr:g}'
-            params = dict(dataset=dataset, method='siamese', epochs=epochs, batch_size=min(batch, micro_batch), accumulate=max(1, batch//micro_batch),
-                          lr=lr, limit=limit, data_dir=data_dir, run_dir=str(run_dir), seed=seed, device=device, resume=True)
-            (run_dir/'error.txt').unlink(missing_ok=True)
-            if why := run_notebook(run_dir, params): (run_dir/'error.txt').write_text(why)
-            rows.append(_sweep_row(run_dir, dataset, batch, lr))
-            table = pd.DataFrame(rows)
-            with atomic_write(out/'table1.csv', newline='') as f: table.to_csv(f, index=False)
+    check_options(sweep, locals(), SWEEP_RULES)
+    grid = [(int(b), lr) for b in _floats(batch_sizes, 'batch_sizes') for lr in _floats(lrs, 'lrs')]
+    for batch, lr in grid:
+        run_dir = out/f'B{batch}_lr{lr:g}'
+        params = dict(dataset=dataset, method='siamese', epochs=epochs, batch_size=min(batch, micro_batch), accumulate=max(1, batch//micro_batch),
+                      lr=lr, limit=limit, data_dir=data_dir, run_dir=str(run_dir), seed=seed, device=device, resume=True)
+        (run_dir/'error.txt').unlink(missing_ok=True)
+        if why := run_notebook(run_dir, params): (run_dir/'error.txt').write_text(why)
+        rows.append(_sweep_row(run_dir, dataset, batch, lr))
+        table = pd.DataFrame(rows)
+        with atomic_write(out/'table1.csv', newline='') as f: table.to_csv(f, index=False)
     table['best'] = best_rows(table)
     if not table.best.any(): warnings.warn(f'{dataset}: no run has a finite validation AUC (a validation split with one class?); no best row')
     with atomic_write(out/'table1.csv', newline='') as f: table.to_csv(f, index=False)

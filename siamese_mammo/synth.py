@@ -14,6 +14,7 @@ from scipy import ndimage
 from tqdm.auto import tqdm
 from .io import atomic_write, write_dicom, breast_mask, PAPER_SIZE
 from .datasets import DatasetError, _birads, patient_split, worst_finding
+from .validation import Count, ImageSize, Seed, check_options
 
 # %% auto #0
 __all__ = ['MM', 'DENSITY', 'KINDS', 'MASS_RADIUS_MM', 'CLUSTER_SPREAD_MM', 'MASS_PEAK', 'FIRST', 'LAST', 'FINDING_COLS',
@@ -472,6 +473,7 @@ def synth_dataset(out:Path|str, # folder to write the dataset into
                  ) -> Path:
     "Write a synthetic bilateral mammogram dataset in the layout of a real one."
     if format not in LAYOUTS: raise DatasetError(f"unknown synthetic format {format!r}: expected one of {', '.join(LAYOUTS)}")
+    check_options(synth_dataset, locals(), dict(patients=Count, seed=Seed, size=ImageSize, workers=Count|None))
     write_woman, finish = LAYOUTS[format]
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     with ProcessPoolExecutor(workers or os.cpu_count()) as pool:

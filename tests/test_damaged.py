@@ -1,0 +1,251 @@
+"Damaged and unusual inputs: each ends in a recorded skip naming its reason, or in one line naming the option or file, never a traceback."
+import json, os, shutil, subprocess, sys
+from pathlib import Path
+import numpy as np, pandas as pd, pydicom, pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+from siamese_mammo.cli import main
+from siamese_mammo.datasets import VINDR_TABLE, read_vindr
+from siamese_mammo.tiling import prepare
+from siamese_mammo.validation import UserError
+
+CLI = [sys.executable, '-m', 'siamese_mammo.cli']
+SIZE, PATCH = '128x96', 32
+
+@pytest.fixture(scope='module')
+def clean(tmp_path_factory):
+    "A small synthetic set in the VinDr layout (10 women at 256x192, some with lesions, every split)."
+    out = tmp_path_factory.mktemp('clean')/'synth'
+    subprocess.run(CLI + ['synth', '--out', out, '--patients', '10', '--seed', '34', '--size', '256x192', '--workers', '2'], check=True, capture_output=True)
+    return out
+
+def copy(clean, tmp_path) -> Path:
+    "A private copy of the clean set to damage."
+    return Path(shutil.copytree(clean, tmp_path/'raw'/'synth'))
+
+def table(raw) -> pd.DataFrame: return pd.read_csv(raw/VINDR_TABLE, dtype=str, keep_default_na=False)
+def write(raw, t:pd.DataFrame): t.to_csv(raw/VINDR_TABLE, index=False)
+
+def with_box(raw) -> int:
+    "The table line of a finding with a box."
+    return int(np.flatnonzero(table(raw).xmin.str.strip() != '')[0])
+
+def skips_of(raw) -> list[tuple]:
+    "The (item, reason, detail) records of reading the set."
+    return list(read_vindr(raw, size=(128, 96))[1])
+
+def edit_cell(raw, line:int, column:str, value:str) -> str:
+    "Set one cell of the table; return the image id of its row."
+    t = table(raw); t.loc[line, column] = value; write(raw, t)
+    return t.image_id[line]
+
+def one_skip(raw, image_id:str) -> tuple:
+    "The one record about an image."
+    found = [s for s in skips_of(raw) if s[0] == image_id]
+    assert len(found) == 1, found
+    return found[0]
+
+def set_header(raw, image_id:str, **tags):
+    "Rewrite header elements of one image's DICOM."
+    path = next((raw/'images').rglob(f'{image_id}.dicom'))
+    ds = pydicom.dcmread(path)
+    for k, v in tags.items(): setattr(ds, k, v)
+    ds.save_as(path)
+
+# --- the silent cases: each is now a recorded skip or a recorded drop
+
+def test_laterality_disagreeing_with_dicom_is_skipped(clean, tmp_path):
+    raw = copy(clean, tmp_path); img = table(raw).image_id[0]; side = table(raw).laterality[0]
+    set_header(raw, img, ImageLaterality='L' if side == 'R' else 'R')
+    assert one_skip(raw, img)[1:] == ('laterality disagrees with the DICOM', f"table {side}, DICOM header {'L' if side == 'R' else 'R'}")
+
+def test_view_and_size_disagreeing_with_dicom_are_skipped(clean, tmp_path):
+    raw = copy(clean, tmp_path); t = table(raw)
+    set_header(raw, t.image_id[0], ViewPosition='MLO' if t.view_position[0] == 'CC' else 'CC')
+    assert one_skip(raw, t.image_id[0])[1] == 'view disagrees with the DICOM'
+    img = edit_cell(raw, 2, 'height', '300')
+    assert one_skip(raw, img)[1:] == ('size disagrees with the DICOM', 'table (300, 192), DICOM header (256, 192)')
+
+def test_exact_duplicate_row_is_dropped_with_a_record_and_the_box_not_doubled(clean, tmp_path):
+    raw = copy(clean, tmp_path); t = table(raw); k = with_box(raw)
+    before = read_vindr(raw, size=(128, 96))[0].set_index('image_id').boxes[t.image_id[k]]
+    write(raw, pd.concat([t, t.iloc[[k]]], ignore_index=True))
+    exams, skips = read_vindr(raw, size=(128, 96))
+    assert exams.set_index('image_id').boxes[t.image_id[k]] == before
+    assert [s for s in skips if s[0] == t.image_id[k]] == [(t.image_id[k], 'exact duplicate table row',
+                                                          f'{VINDR_TABLE} line {len(t) + 2} repeats line {k + 2}; dropped, the image kept')]
+
+@pytest.mark.parametrize('value, says', [('BI-RADS 7', "'BI-RADS 7' is not a BI-RADS category 0-6"),
+                                         ('BI-RADS 4A', "'BI-RADS 4A' is not a BI-RADS category 0-6")])
+def test_birads_outside_the_scale_is_skipped(clean, tmp_path, value, says):
+    raw = copy(clean, tmp_path); img = edit_cell(raw, 0, 'breast_birads', value)
+    assert one_skip(raw, img) == (img, 'invalid breast_birads', f'{VINDR_TABLE} line 2: {says}')
+
+def test_density_outside_the_scale_is_skipped(clean, tmp_path):
+    raw = copy(clean, tmp_path); img = edit_cell(raw, 0, 'breast_density', 'DENSITY E')
+    assert one_skip(raw, img)[1] == 'invalid breast_density'
+
+def test_path_outside_the_dataset_is_never_read(clean, tmp_path):
+    raw = copy(clean, tmp_path); t = table(raw)
+    outside = tmp_path/'outside'; outside.mkdir(); shutil.copy(next((raw/'images').rglob('*.dicom')), outside/'x.dicom')
+    t.loc[0, 'image_id'] = '../../../outside/x'; write(raw, t)
+    assert one_skip(raw, '../../../outside/x')[1:] == ('invalid image_id', f'{VINDR_TABLE} line 2: must be a plain name, not empty and not a path')
+
+@pytest.mark.parametrize('column, value, says', [('xmin', 'nan', "'nan' is not a finite number"), ('ymin', 'abc', "'abc' is not a number"),
+                                                 ('xmax', '0', 'box: xmax > xmin and ymax > ymin needed'), ('ymax', '', 'box: some of xmin')])
+def test_bad_box_coordinates_are_skipped_naming_the_field(clean, tmp_path, column, value, says):
+    raw = copy(clean, tmp_path); k = with_box(raw); img = edit_cell(raw, k, column, value)
+    item, reason, detail = one_skip(raw, img)
+    assert reason == f"invalid {column if column in ('xmin', 'ymin') else 'box'}" and detail.startswith(f'{VINDR_TABLE} line {k + 2}: {says}')
+
+def test_categories_that_are_not_a_list_are_skipped(clean, tmp_path):
+    raw = copy(clean, tmp_path); img = edit_cell(raw, 0, 'finding_categories', 'Mass')
+    assert one_skip(raw, img)[1] == 'invalid finding_categories'
+
+def test_a_byte_that_is_not_utf8_fails_its_row_only(clean, tmp_path):
+    raw = copy(clean, tmp_path); t = table(raw); img = t.image_id[0]
+    data = (raw/VINDR_TABLE).read_bytes().replace(t.study_id[0].encode() + b',', t.study_id[0].encode()[:-1] + b'\xff,', 1)
+    (raw/VINDR_TABLE).write_bytes(data)
+    exams, skips = read_vindr(raw, size=(128, 96))
+    assert [s for s in skips if s[0] == img] == [(img, 'invalid study_id', f'{VINDR_TABLE} line 2: not UTF-8 text')]
+    assert len(exams) > 0
+
+def run_cli(*args, env=None):
+    return subprocess.run(CLI + [*map(str, args)], capture_output=True, text=True, env={**os.environ, **(env or {})})
+
+def one_line(p) -> str:
+    "The one line a failed command printed (asserting that it failed with status 2 and printed one line)."
+    assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1 and 'Traceback' not in p.stderr, p.stderr
+    return p.stderr.strip()
+
+def test_a_table_with_only_its_header_is_one_line(clean, tmp_path):
+    raw = copy(clean, tmp_path); write(raw, table(raw).iloc[:0])
+    line = one_line(run_cli('prepare', '--dataset', 'synth', '--raw', raw, '--out', tmp_path/'o', '--size', SIZE, '--patch', PATCH))
+    assert line.endswith(f'{raw/VINDR_TABLE}: the table has a header but no rows')
+
+def test_no_usable_pair_is_one_line_with_every_reason_recorded(clean, tmp_path):
+    raw = copy(clean, tmp_path); write(raw, table(raw).assign(breast_birads='BI-RADS 9'))
+    line = one_line(run_cli('prepare', '--dataset', 'synth', '--raw', raw, '--out', tmp_path/'o', '--size', SIZE, '--patch', PATCH))
+    assert 'no usable bilateral image pair' in line and 'invalid breast_birads' in line
+    assert set(pd.read_csv(tmp_path/'o'/'skipped.csv').item) == set(table(raw).image_id)   # each bad row recorded, every image named
+
+@pytest.mark.parametrize('args, says', [
+    (['prepare', '--patch', 100000], 'option patch: must be at most the smaller side of size 128x96, got 100000'),
+    (['prepare', '--workers', -1], 'option workers: input should be greater than or equal to 1, got -1'),
+    (['prepare', '--size', '0x0'], 'option size: input should be greater than or equal to 32, got (0, 0)'),
+    (['prepare', '--seed', -3], 'option seed: input should be greater than or equal to 0, got -3'),
+    (['prepare', '--workers', 'two'], "argument --workers: invalid int value: 'two'"),
+    (['pretrain', '--lr', 0], 'option lr: input should be greater than 0, got 0.0'),
+    (['pretrain', '--lr', -1], 'option lr: input should be greater than 0, got -1.0'),
+    (['pretrain', '--epochs', 0], 'option epochs: input should be greater than or equal to 1, got 0'),
+    (['synth', '--out', 'x', '--patients', 0], 'option patients: input should be greater than or equal to 1, got 0'),
+    (['sweep', '--dataset', 'synth32', '--lrs', '1e-3,abc'], "option lrs: comma-separated positive numbers needed, e.g. 1e-3,1e-4, got '1e-3,abc'"),
+])
+def test_options_out_of_range_are_one_line_and_leave_nothing(clean, tmp_path, capsys, args, says):
+    "In process (the command's own `main`), since each case stops before any work."
+    stage, *rest = args
+    where = ['--dataset', 'synth', '--raw', clean, '--out', tmp_path/'o', '--size', SIZE] if stage == 'prepare' and '--size' not in rest else \
+            ['--dataset', 'synth', '--raw', clean, '--out', tmp_path/'o'] if stage == 'prepare' else []
+    try: rc = main([stage, *map(str, where), *map(str, rest)])
+    except SystemExit as e: rc = e.code
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and len(err.splitlines()) == 1 and says in err, err
+    assert not (tmp_path/'o').exists() and not list(tmp_path.rglob('*.tmp'))
+
+def test_an_option_error_is_one_line_from_the_installed_command(tmp_path):
+    assert 'option lr: input should be greater than 0, got 0.0' in one_line(run_cli('pretrain', '--lr', 0))
+
+# --- damaged run files, splits and skipped pairs, on one prepared data root
+
+@pytest.fixture(scope='module')
+def prepared(clean, tmp_path_factory):
+    "A data root holding the clean set, prepared."
+    root = tmp_path_factory.mktemp('root'); shutil.copytree(clean, root/'raw'/'synth')
+    subprocess.run(CLI + ['prepare', '--dataset', 'synth', '--data-dir', root, '--size', SIZE, '--patch', str(PATCH), '--workers', '2'], check=True, capture_output=True)
+    return root
+
+def test_a_store_cut_short_is_one_line_and_prepare_rebuilds_it(prepared, tmp_path):
+    root = Path(shutil.copytree(prepared, tmp_path/'root')); store = root/'processed'/f'synth{PATCH}'
+    whole = (store/'pairs.npy').read_bytes(); (store/'pairs.npy').write_bytes(whole[:3000])
+    line = one_line(run_cli('pretrain', '--dataset', f'synth{PATCH}', '--data-dir', root, '--run-dir', tmp_path/'run', '--epochs', 1, '--device', 'cpu'))
+    assert f'{store/"pairs.npy"} is damaged or unreadable (ValueError): rerun siamese-mammo prepare' in line
+    p = run_cli('prepare', '--dataset', 'synth', '--data-dir', root, '--size', SIZE, '--patch', PATCH, '--workers', 1)
+    assert p.returncode == 0 and 'rebuilding the stores from the parts' in p.stdout and (store/'pairs.npy').read_bytes() == whole
+
+def test_a_damaged_checkpoint_is_one_line_without_unsafe_advice(prepared, tmp_path):
+    run = tmp_path/'run'
+    args = ['pretrain', '--dataset', f'synth{PATCH}', '--data-dir', prepared, '--run-dir', run, '--epochs', 1, '--batch-size', 16, '--device', 'cpu']
+    assert run_cli(*args).returncode == 0
+    (run/'checkpoint.pt').write_bytes((run/'checkpoint.pt').read_bytes()[:1000])
+    line = one_line(run_cli(*args, '--resume'))
+    assert f'{run/"checkpoint.pt"} is damaged or unreadable' in line and 'remove it to start the run afresh' in line and 'weights_only' not in line
+
+def test_splits_do_not_depend_on_the_salt(prepared, tmp_path):
+    store = lambda salt: (run_cli('prepare', '--dataset', 'synth', '--raw', prepared/'raw'/'synth', '--out', tmp_path/salt, '--size', SIZE,
+                                  '--patch', PATCH, '--workers', 1, env={'SIAMESE_MAMMO_SALT': salt}), pd.read_csv(tmp_path/salt/'pairs.csv'))[1]
+    a, b = store('salt-one'), store('salt-two')
+    assert set(a.patient_id).isdisjoint(b.patient_id)    # the pseudonyms are salted ...
+    assert a.split.tolist() == b.split.tolist()          # ... the splits are not
+
+def test_an_excluded_pair_is_named_in_skipped_csv(clean, tmp_path):
+    raw = copy(clean, tmp_path); t = table(raw)
+    img = t.image_id[(t.breast_birads == 'BI-RADS 1') & (t.groupby('image_id').image_id.transform('size') == 1)].iloc[0]   # a normal image
+    path = next((raw/'images').rglob(f'{img}.dicom')); ds = pydicom.dcmread(path)
+    ds.Rows = ds.Columns = 1; ds.PixelData = b'\0\0'; ds.save_as(path)
+    write(raw, t.assign(height=np.where(t.image_id == img, '1', t.height), width=np.where(t.image_id == img, '1', t.width)))
+    summary = prepare('synth', PATCH, raw=str(raw), out=str(tmp_path/'o'), size=(128, 96), workers=1)
+    skipped = pd.read_csv(tmp_path/'o'/'skipped.csv')
+    row = skipped[skipped.item.str.contains(img)]
+    assert len(row) == 1 and row.detail.iloc[0].startswith('image pair ')
+    assert (row.item.iloc[0], row.reason.iloc[0]) in {(e['item'], e['reason']) for e in summary['excluded_pairs']}
+    assert summary['registered'] + len(summary['excluded_pairs']) == summary['image_pairs']
+    print(row.to_dict('records'))
+
+# --- the property: whatever is damaged, reading never lets a traceback through and never drops an image without a record
+
+VALUES = st.one_of(st.sampled_from(['', 'nan', 'NaN', 'inf', '-1', '0', '1e9', 'abc', 'BI-RADS 4A', 'BI-RADS 9', 'DENSITY Z', '../x', '[1, 2]',
+                                    "['Mass'", 'R', 'L', 'CC', 'XX', '256', '192', '3.5']), st.text(max_size=12))
+COLUMNS = ['study_id', 'image_id', 'laterality', 'view_position', 'height', 'width', 'breast_birads', 'breast_density', 'finding_categories',
+           'finding_birads', 'xmin', 'ymin', 'xmax', 'ymax', 'split']
+TAGS = st.sampled_from([('ImageLaterality', 'L'), ('ImageLaterality', 'R'), ('ImageLaterality', 'B'), ('ViewPosition', 'CC'), ('ViewPosition', 'XX'),
+                        ('Rows', 1), ('Columns', 7), ('PatientID', 'someone-else')])
+DAMAGE = st.one_of(st.tuples(st.just('cell'), st.integers(0, 99), st.sampled_from(COLUMNS), VALUES),
+                   st.tuples(st.just('repeat'), st.integers(0, 99)),
+                   st.tuples(st.just('header'), st.integers(0, 99), TAGS),
+                   st.tuples(st.just('truncate'), st.integers(0, 99), st.floats(0, 0.99)),
+                   st.tuples(st.just('delete'), st.integers(0, 99)))
+
+def damage(raw:Path, what:tuple):
+    "Apply one damage to a copy of the set."
+    t, kind = table(raw), what[0]
+    files = sorted((raw/'images').rglob('*.dicom'))
+    if kind == 'cell': t.loc[what[1] % len(t), what[2]] = what[3]; write(raw, t)
+    elif kind == 'repeat': write(raw, pd.concat([t, t.iloc[[what[1] % len(t)]]], ignore_index=True))
+    elif kind == 'header': set_header(raw, files[what[1] % len(files)].stem, **{what[2][0]: what[2][1]})
+    elif kind == 'truncate': f = files[what[1] % len(files)]; f.write_bytes(f.read_bytes()[:int(f.stat().st_size*what[2])])
+    else: files[what[1] % len(files)].unlink()
+
+def accounted(raw:Path, exams:pd.DataFrame, skipped:pd.DataFrame) -> set:
+    "The image ids of the table that are neither used nor named in a skip record."
+    ids = {i.strip() for i in table(raw).image_id if i.strip()}
+    named = {part.strip() for item in skipped.item.astype(str) for part in item.split(' + ')}
+    return ids - set(exams.image_id) - named
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(DAMAGE, min_size=1, max_size=3))
+def test_reading_a_damaged_set_records_every_image(clean, tmp_path_factory, damages):
+    raw = Path(shutil.copytree(clean, tmp_path_factory.mktemp('h')/'synth'))
+    for d in damages: damage(raw, d)
+    try: exams, skips = read_vindr(raw, size=(128, 96))
+    except UserError: return
+    assert not accounted(raw, exams, skips.frame())
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(DAMAGE, min_size=1, max_size=2))
+def test_prepare_on_a_damaged_set_records_every_image_and_pair(clean, tmp_path_factory, damages):
+    base = tmp_path_factory.mktemp('p'); raw = Path(shutil.copytree(clean, base/'synth'))
+    for d in damages: damage(raw, d)
+    try: summary = prepare('synth', PATCH, raw=str(raw), out=str(base/'o'), size=(128, 96), workers=1)
+    except UserError: return
+    exams, skipped = pd.read_csv(base/'o'/'exams.csv', dtype=str), pd.read_csv(base/'o'/'skipped.csv', dtype=str, keep_default_na=False)
+    assert not accounted(raw, exams, skipped)
+    assert summary['registered'] + len(summary['excluded_pairs']) == summary['image_pairs'] == len(exams)//2
