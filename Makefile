@@ -5,7 +5,12 @@ BIN := $(VENV)/bin
 # No wheel cache: the CUDA build of torch is several GB, and a cached copy beside the installed one doubled the disk it needs.
 PIP := $(BIN)/python -m pip install --disable-pip-version-check --no-cache-dir -q
 
-.PHONY: demo synth figures bench test install dev checks nbtest pytest readme clean
+.PHONY: demo demo-check synth figures bench test install dev checks nbtest pytest readme clean
+
+# Where the demo writes: the data root, the runs root and the figures (demo-check points them at a temporary folder).
+DATA ?= data
+RUNS ?= runs
+FIGURES ?= figures
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,17 +31,23 @@ dev: $(VENV)/.installed-dev
 # two minutes; patches stay 96 px. Rewriting a set gives the same bytes, and finished parts of `prepare` are reused.
 DEMO_SIZE := 576x448
 synth: install
-	$(BIN)/siamese-mammo synth --out data/raw/synth --patients 200 --seed 0 --size $(DEMO_SIZE)
-	$(BIN)/siamese-mammo synth --format optimam --out data/raw/synthomidb --patients 200 --seed 1 --size $(DEMO_SIZE)
-	$(BIN)/siamese-mammo prepare --dataset synth --patch 96 --size $(DEMO_SIZE)
-	$(BIN)/siamese-mammo prepare --dataset synthomidb --patch 96 --size $(DEMO_SIZE)
+	$(BIN)/siamese-mammo synth --out $(DATA)/raw/synth --patients 200 --seed 0 --size $(DEMO_SIZE)
+	$(BIN)/siamese-mammo synth --format optimam --out $(DATA)/raw/synthomidb --patients 200 --seed 1 --size $(DEMO_SIZE)
+	$(BIN)/siamese-mammo prepare --dataset synth --patch 96 --size $(DEMO_SIZE) --data-dir $(DATA)
+	$(BIN)/siamese-mammo prepare --dataset synthomidb --patch 96 --size $(DEMO_SIZE) --data-dir $(DATA)
 
 # The paper's chain on the demo data (preset demo): the Siamese grid of Table 1, SimCLR and BYOL (papermill runs of
 # nbs/05_pretrain.ipynb) on synth96, linear evaluation on synth96 and, with the same encoders, on synthomidb96;
 # Tables 1-4 and Figures 3-6 in figures/. Finished runs are reused, so a second `make demo` only redraws.
 demo: synth
-	$(BIN)/siamese-mammo paper --datasets synth96 --transfer synthomidb96 --preset demo
-	$(BIN)/python -c "from siamese_mammo.ssl import augment_grid, mias_patches; augment_grid(mias_patches(), path='figures/augmentations_mias.png')"
+	$(BIN)/siamese-mammo paper --datasets synth96 --transfer synthomidb96 --preset demo --data-dir $(DATA) --runs-dir $(RUNS) --out $(FIGURES)
+	$(BIN)/python -c "from siamese_mammo.ssl import augment_grid, mias_patches; augment_grid(mias_patches(), path='$(FIGURES)/augmentations_mias.png')"
+
+# The demo from nothing (empty data and runs roots in a temporary folder), its tables compared cell by cell with the committed
+# figures/table*.csv: the same data, seed and code must give the same digits on any machine of this kind.
+demo-check: install
+	tmp=$$(mktemp -d) && $(MAKE) demo DATA=$$tmp/data RUNS=$$tmp/runs FIGURES=$$tmp/figures && $(BIN)/python tools/compare_tables.py figures $$tmp/figures; \
+	rc=$$?; rm -rf $$tmp; exit $$rc
 
 figures: demo
 

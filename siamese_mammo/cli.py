@@ -108,7 +108,7 @@ def main(argv:list[str]|None=None # arguments (default: sys.argv[1:])
     "Run `siamese-mammo`; user errors print one line and return 2."
     args = build_parser().parse_args(argv)
     try: return args.run(args) or 0
-    except UserError as e:
+    except (UserError, OSError) as e:   # OSError: a folder not writable, a disk full, a file where a folder should be
         print(f'siamese-mammo {args.stage}: error: {e}', file=sys.stderr)
         return 2
 

@@ -13,7 +13,7 @@ import pandas as pd
 from loguru import logger
 from omidb.events import SideOpinion
 from .io import atomic_write, BadImage, PAPER_SIZE, VIEWS, read_dicom_header, read_pgm, pseudonym, scale_boxes
-from .validation import MIAS_FIELDS, MiasRow, Skips, UserError, VindrRow, check_box, inside, mias_fields, plain_name, read_back, valid_rows
+from .validation import MIAS_FIELDS, MiasRow, omidb_client_problem, Skips, UserError, VindrRow, check_box, inside, mias_fields, plain_name, read_back, valid_rows
 
 # %% auto #0
 __all__ = ['DATA_ENV', 'SOURCES', 'COLUMNS', 'OUTCOME_RANK', 'VINDR_TABLE', 'VINDR_COLUMNS', 'IMAGE_FIELDS', 'CATEGORY_FLAGS',
@@ -191,11 +191,11 @@ def read_table(path:Path # a CSV file
 
 def drop_repeated_rows(table:pd.DataFrame, file:str, skips:Skips, item:str) -> pd.DataFrame:
     "The table without exact repeats of a row, each repeat recorded."
-    repeat = table.duplicated(keep='first')
-    first = table[~repeat].reset_index().set_index(list(table.columns))['index']
-    for line, row in table[repeat].iterrows():
-        skips.add(row[item], 'exact duplicate table row', f'{file} line {line} repeats line {first.loc[tuple(row)]}; dropped, the image kept')
-    return table[~repeat]
+    first, k = {}, list(table.columns).index(item)
+    for line, *values in table.itertuples(name=None):
+        if (key := tuple(values)) not in first: first[key] = line
+        else: skips.add(values[k], 'exact duplicate table row', f'{file} line {line} repeats line {first[key]}; dropped, the image kept')
+    return table[~table.duplicated(keep='first')]
 
 def _disagreement(rows:pd.DataFrame) -> str|None:
     "Which per-image field an image's rows disagree on, with its values, or None."
@@ -336,8 +336,10 @@ def read_omidb(raw:Path|str, # folder holding data/ and images/ of OMI-DB
             rows.append(dict(patient_id=pseudonym(client_id), study_id=study.id, image_id=image.id, laterality=info.laterality, view=info.view,
                              path=str(path), height=info.height, width=info.width, resized_height=size[0], resized_width=size[1],
                              breast_birads=np.nan, density=None, outcome=_side_outcome(episode, info.laterality), boxes=boxes, split=None))
-        unlinked = _on_disk(raw/'data'/client_id) - seen
-        for img in sorted(unlinked): skips.add(img, 'OMI-DB image not linked to an NBSS episode (or its client unreadable)')
+        unlinked, problem = _on_disk(raw/'data'/client_id) - seen, omidb_client_problem(raw/'data'/client_id)
+        for img in sorted(unlinked):
+            if problem: skips.add(img, 'unreadable OMI-DB client table', problem)
+            else: skips.add(img, 'OMI-DB image not linked to an NBSS episode')
     table = pd.DataFrame(rows, columns=COLUMNS)
     dup = table.image_id.duplicated(keep=False)
     for img in table.image_id[dup].unique(): skips.add(img, 'duplicated image id')
@@ -348,8 +350,11 @@ def parse_mias_info(path:Path|str, # the database's Info.txt
                     skips:Skips|None=None # where lines that do not fit `MiasRow` are recorded
                    ) -> pd.DataFrame:
     "One row per valid table line of Info.txt: ref, tissue, cls, severity, x, y, radius."
-    lines = [(n, f) for n, l in enumerate(Path(path).read_text(errors='replace').splitlines(), 1) if (f := mias_fields(l))]
-    good = valid_rows([f for _, f in lines], MiasRow, Path(path).name, Skips() if skips is None else skips, 'ref', [n for n, _ in lines])
+    skips = Skips() if skips is None else skips
+    lines = pd.DataFrame([dict(f, line=n) for n, l in enumerate(Path(path).read_text(errors='replace').splitlines(), 1) if (f := mias_fields(l))])
+    if lines.empty: return pd.DataFrame(columns=MIAS_FIELDS)
+    lines = drop_repeated_rows(lines.set_index('line').fillna(''), Path(path).name, skips, 'ref')
+    good = valid_rows([{k: v for k, v in r.items() if v != ''} for r in lines.to_dict('records')], MiasRow, Path(path).name, skips, 'ref', list(lines.index))
     df = pd.DataFrame([r.model_dump() for _, r in good], columns=MIAS_FIELDS)
     return df.astype({c: 'float' for c in ['x', 'y', 'radius']})
 
@@ -367,7 +372,7 @@ def read_mias(raw:Path|str, # folder holding Info.txt and mdbNNN.pgm
     "The exam table of mini-MIAS (or the part of it on disk), with the skipped inputs."
     raw, skips, rows = Path(raw), Skips(), []
     info = parse_mias_info(raw/'Info.txt', skips)
-    bad = {item for item, _, _ in skips}   # images with a line that does not fit the schema, already recorded
+    bad = {item for item, reason, _ in skips if reason.startswith('invalid')}   # images with a line that does not fit the schema, already recorded
     for ref, g in info[~info.ref.isin(bad)].groupby('ref', sort=True):
         path = raw/f'{ref}.pgm'
         if not path.exists(): skips.add(ref, 'missing file'); continue

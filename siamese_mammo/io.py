@@ -86,6 +86,9 @@ def read_dicom_header(path:Path|str # a DICOM file
     try: ds = pydicom.dcmread(path, stop_before_pixels=True)
     except Exception as e: raise BadImage(f'unreadable DICOM ({type(e).__name__})') from None
     if 'PROCESSING' in str(ds.get('PresentationIntentType', '')).upper(): raise BadImage('DICOM marked FOR PROCESSING')
+    if missing := [k for k in ('Rows', 'Columns', 'BitsAllocated') if not isinstance(ds.get(k), int) or ds.get(k) < 1]:
+        raise BadImage(f'DICOM header without a valid {", ".join(missing)}')
+    if 'TransferSyntaxUID' not in getattr(ds, 'file_meta', {}): raise BadImage('DICOM without a transfer syntax in its file meta')
     if not ds.file_meta.TransferSyntaxUID.is_compressed and Path(path).stat().st_size < ds.Rows*ds.Columns*ds.BitsAllocated//8:
         raise BadImage('truncated DICOM (file shorter than its pixel data)')
     lat = str(ds.get('ImageLaterality', '') or ds.get('Laterality', '')).upper().strip() or None

@@ -502,6 +502,7 @@ def sweep(dataset:str, # dataset name {source}{patch}
     "Table 1's grid search: a papermill run of 05_pretrain per batch size and learning rate; rows in `out/table1.csv`."
     out, rows = Path(out or project_root()/'runs'/dataset/'siamese'/'sweep'), []
     check_options(sweep, locals(), SWEEP_RULES)
+    if any(b != int(b) for b in _floats(batch_sizes, 'batch_sizes')): raise OptionError(f'option batch_sizes: whole numbers needed, got {batch_sizes!r}')
     grid = [(int(b), lr) for b in _floats(batch_sizes, 'batch_sizes') for lr in _floats(lrs, 'lrs')]
     for batch, lr in grid:
         run_dir = out/f'B{batch}_lr{lr:g}'

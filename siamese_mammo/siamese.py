@@ -276,14 +276,17 @@ def figure4(run_dir:str, # a finished siamese run (metrics.json, distances.npz)
     "Histograms of D1 and D2 with the fitted mixtures and priors, and example pairs with their D, P and q."
     import json, matplotlib.pyplot as plt
     from pathlib import Path
-    metrics, last = json.loads((Path(run_dir)/'metrics.json').read_text()), np.load(Path(run_dir)/'distances.npz')
+    from siamese_mammo.validation import read_back
+    again = 'rerun the pretraining run (its files are incomplete)'
+    metrics = read_back(Path(run_dir)/'metrics.json', lambda p: json.loads(p.read_text()), again)
+    last = read_back(Path(run_dir)/'distances.npz', lambda p: dict(np.load(p)), again)
     gmms = [metrics['history'][-1][f'gmm{k}'] for k in (1, 2)]
     pairs = np.load(Path(store_dir)/'pairs.npy', mmap_mode='r')
     fig = plt.figure(figsize=(2.2*examples, 6.4))
     top, bottom = fig.subfigures(2, 1, height_ratios=[1, 1.1])
     for ax, k, gmm, colour in zip(top.subplots(1, 2), (1, 2), gmms, ('tab:blue', 'tab:orange')):
         _mixture_curves(ax, last[f'd{k}'], gmm, colour); ax.set_title(f'network {k}: D{k} of {len(last["index"])} training pairs', fontsize=9)
-    lab = GMMLabeller(); lab.load_state_dict(torch.load(Path(run_dir)/'checkpoint.pt', weights_only=True)['method']['labeller1'])
+    lab = GMMLabeller(); lab.load_state_dict(read_back(Path(run_dir)/'checkpoint.pt', lambda p: torch.load(p, weights_only=True), again)['method']['labeller1'])
     p = lab.posterior(last['d1'])
     picks = np.argsort(p)[np.linspace(0, len(p) - 1, examples).astype(int)]
     for axs, i in zip(bottom.subplots(2, examples, squeeze=False).T, picks):

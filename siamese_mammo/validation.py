@@ -9,14 +9,15 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Annotated, Literal
 import pandas as pd
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model, model_validator
+from pydantic import TypeAdapter, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model, model_validator
 from .io import VIEWS
 
 # %% auto #0
 __all__ = ['Count', 'NonNegative', 'Seed', 'Rate', 'Fraction', 'Side', 'Patch', 'ImageSize', 'SKIP_COLUMNS', 'PlainName', 'Text',
-           'Number', 'BIRADS', 'Density', 'Categories', 'MIAS_CLASSES', 'MIAS_FIELDS', 'MiasPixel', 'UserError',
-           'OptionError', 'DamagedFile', 'choice', 'check_options', 'Skips', 'read_back', 'read_cache', 'plain_name',
-           'check_box', 'VindrRow', 'valid_rows', 'MiasRow', 'mias_fields', 'inside']
+           'Number', 'BIRADS', 'Density', 'Categories', 'MIAS_CLASSES', 'MIAS_FIELDS', 'MiasPixel', 'OMIDB_TABLES',
+           'UserError', 'OptionError', 'DamagedFile', 'choice', 'check_options', 'Skips', 'read_back', 'read_cache',
+           'plain_name', 'check_box', 'VindrRow', 'valid_rows', 'MiasRow', 'mias_fields', 'OmidbImageDb',
+           'omidb_client_problem', 'inside']
 
 # %% ../nbs/01a_validation.ipynb #ae758f93
 class UserError(ValueError):
@@ -115,21 +116,20 @@ def _number(v) -> float|None:
     if x != x or x in (float('inf'), float('-inf')): raise ValueError(f'{text!r} is not a finite number')
     return x
 
-def _birads(v) -> int|None:
-    "The category of 'BI-RADS 4' (or '4'), None for an empty cell; only the whole categories 0-6 of the BI-RADS atlas."
-    text = _text(v)
-    if not text: return None
-    m = re.fullmatch(r'(?:BI-?RADS\s*)?([0-6])', text, re.I)
-    if not m: raise ValueError(f'{text!r} is not a BI-RADS category 0-6')
-    return int(m.group(1))
+def _scale(prefix:str, # the word before the value, e.g. BI-RADS
+           values:str, # the values, as a regex character class
+           name:str, # what the scale is called in the error
+           convert=str):
+    "A parser of cells such as 'BI-RADS 4' or '4' on a closed scale; None for an empty cell."
+    def parse(v):
+        text = _text(v)
+        if not text: return None
+        if not (m := re.fullmatch(rf'(?:{prefix}\s*)?([{values}])', text, re.I)): raise ValueError(f'{text!r} is not {name}')
+        return convert(m.group(1).upper())
+    return parse
 
-def _density(v) -> str|None:
-    "The density of 'DENSITY C' (or 'C'), None for an empty cell; only A-D."
-    text = _text(v)
-    if not text: return None
-    m = re.fullmatch(r'(?:DENSITY\s*)?([A-D])', text, re.I)
-    if not m: raise ValueError(f'{text!r} is not a breast density A-D')
-    return m.group(1).upper()
+_birads = _scale('BI-?RADS', '0-6', 'a BI-RADS category 0-6', int)   # the atlas's whole categories; subcategories such as 4A are refused
+_density = _scale('DENSITY', 'A-D', 'a breast density A-D')
 
 def _categories(v) -> list[str]:
     "A list of finding categories written as a Python list, e.g. \"['Mass', 'Suspicious Calcification']\"."
@@ -234,6 +234,24 @@ def mias_fields(line:str) -> dict|None:
     words = [w for w in line.split() if '*' not in w]
     if not words or not words[0].lower().startswith('mdb'): return None
     return dict(zip(MIAS_FIELDS, words)) | ({'extra': ' '.join(words[7:])} if len(words) > 7 else {})
+
+# %% ../nbs/01a_validation.ipynb #4dd2d67b
+class OmidbImageDb(BaseModel):
+    "The part of an OMI-DB client's IMAGEDB JSON that the adapter reads: its studies, by UID."
+    model_config = ConfigDict(extra='allow')
+    STUDIES:dict[str, dict]
+
+OMIDB_TABLES = {'nbss': TypeAdapter(dict[str, dict]), 'imagedb': TypeAdapter(OmidbImageDb)}
+
+def omidb_client_problem(client_dir:Path|str # data/{client id}/ of an OMI-DB copy
+                        ) -> str|None:
+    "What is wrong with a client's NBSS or IMAGEDB JSON (missing, not JSON, another shape), or None."
+    for kind, schema in OMIDB_TABLES.items():
+        path = Path(client_dir)/f'{kind}_{Path(client_dir).name}.json'
+        if not path.is_file(): return f'{kind} JSON missing'
+        try: schema.validate_json(path.read_bytes())
+        except ValidationError as e: return f"{kind} JSON: {e.errors()[0]['msg']}"
+    return None
 
 # %% ../nbs/01a_validation.ipynb #fabd5880
 def inside(root:Path|str, # the dataset's folder

@@ -97,6 +97,11 @@ def test_bad_box_coordinates_are_skipped_naming_the_field(clean, tmp_path, colum
     item, reason, detail = one_skip(raw, img)
     assert reason == f"invalid {column if column in ('xmin', 'ymin') else 'box'}" and detail.startswith(f'{VINDR_TABLE} line {k + 2}: {says}')
 
+def test_a_header_without_its_size_is_skipped(clean, tmp_path):
+    raw = copy(clean, tmp_path); img = table(raw).image_id[0]
+    path = next((raw/'images').rglob(f'{img}.dicom')); ds = pydicom.dcmread(path); del ds.Rows; ds.save_as(path)
+    assert one_skip(raw, img)[1] == 'DICOM header without a valid Rows'
+
 def test_categories_that_are_not_a_list_are_skipped(clean, tmp_path):
     raw = copy(clean, tmp_path); img = edit_cell(raw, 0, 'finding_categories', 'Mass')
     assert one_skip(raw, img)[1] == 'invalid finding_categories'
@@ -138,6 +143,7 @@ def test_no_usable_pair_is_one_line_with_every_reason_recorded(clean, tmp_path):
     (['pretrain', '--lr', -1], 'option lr: input should be greater than 0, got -1.0'),
     (['pretrain', '--epochs', 0], 'option epochs: input should be greater than or equal to 1, got 0'),
     (['synth', '--out', 'x', '--patients', 0], 'option patients: input should be greater than or equal to 1, got 0'),
+    (['sweep', '--dataset', 'synth32', '--batch-sizes', '64,1.5'], "option batch_sizes: whole numbers needed, got '64,1.5'"),
     (['sweep', '--dataset', 'synth32', '--lrs', '1e-3,abc'], "option lrs: comma-separated positive numbers needed, e.g. 1e-3,1e-4, got '1e-3,abc'"),
 ])
 def test_options_out_of_range_are_one_line_and_leave_nothing(clean, tmp_path, capsys, args, says):
@@ -150,6 +156,20 @@ def test_options_out_of_range_are_one_line_and_leave_nothing(clean, tmp_path, ca
     err = capsys.readouterr().err.strip()
     assert rc == 2 and len(err.splitlines()) == 1 and says in err, err
     assert not (tmp_path/'o').exists() and not list(tmp_path.rglob('*.tmp'))
+
+def test_an_output_folder_that_is_a_file_is_one_line(clean, tmp_path):
+    (tmp_path/'o').write_text('not a folder')
+    line = one_line(run_cli('prepare', '--dataset', 'synth', '--raw', clean, '--out', tmp_path/'o', '--size', SIZE, '--patch', PATCH))
+    assert 'File exists' in line or 'Not a directory' in line
+
+def test_a_repeated_mias_line_is_dropped_with_a_record(tmp_path):
+    from siamese_mammo.datasets import mias_sample, read_mias
+    shutil.copytree(mias_sample(), tmp_path/'mias')
+    info = tmp_path/'mias'/'Info.txt'; line = next(l for l in info.read_text().splitlines() if l.startswith('mdb001'))
+    info.write_text(info.read_text() + line + '\n')
+    exams, skips = read_mias(tmp_path/'mias', size=(128, 96))
+    assert len(exams.set_index('image_id').boxes['mdb001']) == 1
+    assert [s[:2] for s in skips if s[0] == 'mdb001'] == [('mdb001', 'exact duplicate table row')]
 
 def test_an_option_error_is_one_line_from_the_installed_command(tmp_path):
     assert 'option lr: input should be greater than 0, got 0.0' in one_line(run_cli('pretrain', '--lr', 0))
@@ -211,6 +231,7 @@ TAGS = st.sampled_from([('ImageLaterality', 'L'), ('ImageLaterality', 'R'), ('Im
 DAMAGE = st.one_of(st.tuples(st.just('cell'), st.integers(0, 99), st.sampled_from(COLUMNS), VALUES),
                    st.tuples(st.just('repeat'), st.integers(0, 99)),
                    st.tuples(st.just('header'), st.integers(0, 99), TAGS),
+                   st.tuples(st.just('drop tag'), st.integers(0, 99), st.sampled_from(['Rows', 'Columns', 'BitsAllocated', 'ImageLaterality', 'ViewPosition'])),
                    st.tuples(st.just('truncate'), st.integers(0, 99), st.floats(0, 0.99)),
                    st.tuples(st.just('delete'), st.integers(0, 99)))
 
@@ -220,7 +241,12 @@ def damage(raw:Path, what:tuple):
     files = sorted((raw/'images').rglob('*.dicom'))
     if kind == 'cell': t.loc[what[1] % len(t), what[2]] = what[3]; write(raw, t)
     elif kind == 'repeat': write(raw, pd.concat([t, t.iloc[[what[1] % len(t)]]], ignore_index=True))
-    elif kind == 'header': set_header(raw, files[what[1] % len(files)].stem, **{what[2][0]: what[2][1]})
+    elif kind in ('header', 'drop tag'):
+        try: ds = pydicom.dcmread(files[what[1] % len(files)])
+        except Exception: return   # an earlier damage left no header to edit
+        if kind == 'header': setattr(ds, *what[2])
+        elif what[2] in ds: delattr(ds, what[2])
+        ds.save_as(files[what[1] % len(files)])
     elif kind == 'truncate': f = files[what[1] % len(files)]; f.write_bytes(f.read_bytes()[:int(f.stat().st_size*what[2])])
     else: files[what[1] % len(files)].unlink()
 
