@@ -183,8 +183,8 @@ def box_in_image(coords, # xmin, ymin, xmax, ymax in original pixels
 
 def read_table(path:Path # a CSV file
               ) -> pd.DataFrame:
-    "A CSV as text cells, with each row's line in the file as its index; bytes that are not UTF-8 are kept for the schema to refuse."
-    try: t = pd.read_csv(path, dtype=str, keep_default_na=False, encoding_errors='surrogateescape')
+    "A CSV as text cells (a byte-order mark ignored), each row's line in the file as its index; bytes that are not UTF-8 are kept for the schema to refuse."
+    try: t = pd.read_csv(path, dtype=str, keep_default_na=False, encoding='utf-8-sig', encoding_errors='surrogateescape')
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeError) as e: raise DatasetError(f'{path}: not a readable CSV table ({str(e).splitlines()[0]})') from None
     if t.empty: raise DatasetError(f'{path}: the table has a header but no rows')
     return t.set_axis(t.index + 2)

@@ -89,6 +89,8 @@ def read_dicom_header(path:Path|str # a DICOM file
     if missing := [k for k in ('Rows', 'Columns', 'BitsAllocated') if not isinstance(ds.get(k), int) or ds.get(k) < 1]:
         raise BadImage(f'DICOM header without a valid {", ".join(missing)}')
     if 'TransferSyntaxUID' not in getattr(ds, 'file_meta', {}): raise BadImage('DICOM without a transfer syntax in its file meta')
+    if ds.get('SamplesPerPixel', 1) != 1 or str(ds.get('PhotometricInterpretation', '')) not in ('MONOCHROME1', 'MONOCHROME2'):
+        raise BadImage(f"not a greyscale DICOM (PhotometricInterpretation {ds.get('PhotometricInterpretation')}, SamplesPerPixel {ds.get('SamplesPerPixel')})")
     if not ds.file_meta.TransferSyntaxUID.is_compressed and Path(path).stat().st_size < ds.Rows*ds.Columns*ds.BitsAllocated//8:
         raise BadImage('truncated DICOM (file shorter than its pixel data)')
     lat = str(ds.get('ImageLaterality', '') or ds.get('Laterality', '')).upper().strip() or None

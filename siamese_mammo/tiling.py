@@ -19,9 +19,9 @@ from .registration import Registered, bilateral_pairs, boxes_to_fixed, load_resi
 # %% auto #0
 __all__ = ['MAX_BACKGROUND', 'MAX_DISAGREEMENT', 'DROP_REASONS', 'PAIR_COLUMNS', 'LABELLED_COLUMNS', 'TILING_RULES',
            'PREPARE_RULES', 'grid_cells', 'abnormal_area', 'cell_fractions', 'keep_cells', 'to_patches', 'is_roi',
-           'centred_cell', 'PairResult', 'pair_records', 'labelled_patches', 'process_pair', 'part_name', 'fresh_parts',
-           'save_part', 'load_part', 'part_done', 'write_npy', 'assemble', 'parse_shard', 'prepare', 'PatchStore',
-           'open_store', 'figure3']
+           'centred_cell', 'PairResult', 'pair_records', 'labelled_patches', 'excluded_pair', 'process_pair',
+           'part_name', 'fresh_parts', 'save_part', 'load_part', 'part_done', 'write_npy', 'assemble', 'parse_shard',
+           'prepare', 'PatchStore', 'open_store', 'figure3']
 
 # %% ../nbs/04_tiling.ipynb #a2768e59
 def grid_cells(size:tuple[int,int], # image (height, width)
@@ -133,6 +133,10 @@ def _add(total:dict, counts:dict):
     "Add counts into a running total, key by key."
     for k, v in counts.items(): total[k] = total.get(k, 0) + v
 
+def excluded_pair(patch:int, reason:str, **info) -> PairResult:
+    "The result of an image pair that contributes nothing, with the reason."
+    return PairResult(np.zeros((0, 2, patch, patch), np.uint16), [], np.zeros((0, patch, patch), np.uint16), [], {}, dict(excluded=reason, **info))
+
 def process_pair(raw:Path|str, # the dataset's raw folder
                  fixed:pd.Series, moving:pd.Series, # exam-table rows of the pair (see `bilateral_pairs`)
                  patch:int, # cell side P
@@ -141,10 +145,9 @@ def process_pair(raw:Path|str, # the dataset's raw folder
                  match:bool=True # map the moving image's tissue intensities onto the fixed image's (`match_intensity`)
                 ) -> PairResult:
     "Register one bilateral pair and cut it into filtered patch pairs and labelled patches."
-    empty = lambda info: PairResult(np.zeros((0, 2, patch, patch), np.uint16), [], np.zeros((0, patch, patch), np.uint16), [], {}, info)
     t0 = time.perf_counter()
     try: reg = register_pair(load_resized(raw, fixed, size), load_resized(raw, moving, size), seed)
-    except BadImage as e: return empty({'excluded': str(e), 'registration_s': time.perf_counter() - t0})
+    except BadImage as e: return excluded_pair(patch, str(e), registration_s=time.perf_counter() - t0)
     if match: reg = match_intensity(reg)
     t1 = time.perf_counter()
     cells = grid_cells(size, patch)
@@ -193,9 +196,11 @@ def part_done(path:Path) -> bool:
     return read_cache(path, _whole_zip) is not None
 
 def _run_pair(args) -> str:
-    "Worker: process one pair and save its part; return the part's name."
+    "Worker: process one pair and save its part (an unforeseen failure is the pair's recorded exclusion, not the end of the run)."
     *work, path = args
-    save_part(path, process_pair(*work))
+    try: result = process_pair(*work)
+    except Exception as e: result = excluded_pair(work[3], f'unexpected failure ({type(e).__name__}: {(str(e).splitlines() or [""])[0]})')
+    save_part(path, result)
     return path.name
 
 # %% ../nbs/04_tiling.ipynb #5ff499ae

@@ -102,6 +102,16 @@ def test_a_header_without_its_size_is_skipped(clean, tmp_path):
     path = next((raw/'images').rglob(f'{img}.dicom')); ds = pydicom.dcmread(path); del ds.Rows; ds.save_as(path)
     assert one_skip(raw, img)[1] == 'DICOM header without a valid Rows'
 
+def test_a_colour_dicom_is_skipped(clean, tmp_path):
+    raw = copy(clean, tmp_path); img = table(raw).image_id[0]
+    set_header(raw, img, PhotometricInterpretation='RGB', SamplesPerPixel=3)
+    assert one_skip(raw, img)[1] == 'not a greyscale DICOM (PhotometricInterpretation RGB, SamplesPerPixel 3)'
+
+def test_a_table_saved_with_a_byte_order_mark_reads_the_same(clean, tmp_path):
+    raw = copy(clean, tmp_path); before = read_vindr(raw, size=(128, 96))[0]
+    (raw/VINDR_TABLE).write_bytes(b'\xef\xbb\xbf' + (raw/VINDR_TABLE).read_bytes())
+    pd.testing.assert_frame_equal(read_vindr(raw, size=(128, 96))[0], before)
+
 def test_categories_that_are_not_a_list_are_skipped(clean, tmp_path):
     raw = copy(clean, tmp_path); img = edit_cell(raw, 0, 'finding_categories', 'Mass')
     assert one_skip(raw, img)[1] == 'invalid finding_categories'
