@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from .datasets import DatasetError, resolve_dataset
 from .io import atomic_write
-from .validation import Seed, check_options, choice
+from .validation import OptionError, Seed, check_options, choice
 from .tiling import prepare
 from .pretrain import run_notebook, runs_root, sweep
 from .evaluation import evaluate
@@ -136,6 +136,7 @@ def reproduce(datasets:str='synth96', # comma-separated dataset names: each is p
     "Tables 1-4 and Figures 3-6 for `datasets`: every stage through papermill or a cache; returns what was written and what failed."
     if preset not in PRESETS: raise DatasetError(f"unknown preset {preset!r}: choose one of {', '.join(PRESETS)}")
     check_options(reproduce, locals(), dict(seed=Seed, device=choice('auto', 'cpu', 'cuda')))
+    if not _names(datasets): raise OptionError(f'option datasets: at least one dataset name needed, e.g. synth96, got {datasets!r}')
     p, runs, out = PRESETS[preset], Path(runs_dir or runs_root()), Path(out)
     sweeps, encoders, linear, report = {}, {}, [], dict(preset=preset, figures={}, failures=[])
     for d in _names(datasets) + _names(transfer): _prepared(d, data_dir, seed)
