@@ -266,7 +266,7 @@ def accounted(raw:Path, exams:pd.DataFrame, skipped:pd.DataFrame) -> set:
     named = {part.strip() for item in skipped.item.astype(str) for part in item.split(' + ')}
     return ids - set(exams.image_id) - named
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])   # the same examples on every run: CI is reproducible
 @given(st.lists(DAMAGE, min_size=1, max_size=3))
 def test_reading_a_damaged_set_records_every_image(clean, tmp_path_factory, damages):
     raw = Path(shutil.copytree(clean, tmp_path_factory.mktemp('h')/'synth'))
@@ -275,7 +275,7 @@ def test_reading_a_damaged_set_records_every_image(clean, tmp_path_factory, dama
     except UserError: return
     assert not accounted(raw, exams, skips.frame())
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=6, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(DAMAGE, min_size=1, max_size=2))
 def test_prepare_on_a_damaged_set_records_every_image_and_pair(clean, tmp_path_factory, damages):
     base = tmp_path_factory.mktemp('p'); raw = Path(shutil.copytree(clean, base/'synth'))
