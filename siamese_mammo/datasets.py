@@ -197,10 +197,11 @@ def drop_repeated_rows(table:pd.DataFrame, file:str, skips:Skips, item:str) -> p
         else: skips.add(values[k], 'exact duplicate table row', f'{file} line {line} repeats line {first[key]}; dropped, the image kept')
     return table[~table.duplicated(keep='first')]
 
-def _disagreement(rows:pd.DataFrame) -> str|None:
-    "Which per-image field an image's rows disagree on, with its values, or None."
-    field = next((f for f in IMAGE_FIELDS if f in rows and rows[f].str.strip().nunique() > 1), None)
-    return None if field is None else f'{field} is {" / ".join(rows[field].str.strip().unique())} on lines {", ".join(map(str, rows.index))}'
+def _disagreement(rows:list[VindrRow], lines:list[int]) -> str|None:
+    "Which per-image field an image's parsed rows disagree on, with its values and lines, or None."
+    values = {f: list(dict.fromkeys(getattr(r, f) for r in rows)) for f in IMAGE_FIELDS}
+    field = next((f for f, v in values.items() if len(v) > 1), None)
+    return None if field is None else f'{field} is {" / ".join(map(str, values[field]))} on lines {", ".join(map(str, lines))}'
 
 def header_mismatch(info, # the DICOM's `DicomInfo`
                     laterality:str, view:str, hw:tuple[int,int] # what the table says
@@ -240,8 +241,9 @@ def _vindr_rows(raw:Path, skips:Skips) -> dict[str, list[VindrRow]]:
     images = {}
     for image_id, g in ann.assign(_k=range(len(ann))).groupby(ann.image_id.str.strip(), sort=False):
         if image_id in bad: continue   # already recorded with the row's problem
-        if why := _disagreement(g.drop(columns='_k')): skips.add(image_id, 'rows of one image disagree', f'{VINDR_TABLE}: {why}'); continue
-        images[image_id] = [parsed[k] for k in g._k]
+        rows = [parsed[k] for k in g._k]
+        if why := _disagreement(rows, list(g.index)): skips.add(image_id, 'rows of one image disagree', f'{VINDR_TABLE}: {why}'); continue
+        images[image_id] = rows
     return images
 
 def read_vindr(raw:Path|str, # folder holding finding_annotations.csv and images/

@@ -23,7 +23,7 @@ from typing import Annotated
 from pydantic import Field
 from .io import atomic_write
 from .datasets import Dataset, DatasetError, resolve_dataset, project_root
-from .validation import Count, Fraction, NonNegative, OptionError, Rate, Seed, check_options, choice, read_back, read_cache
+from .validation import Count, Fraction, NonNegative, OptionError, Rate, Seed, check_options, choice, read_back, read_cache, read_json
 from .tiling import PatchStore, open_store, prepare
 from .synth import synth_dataset
 from .siamese import GMMLabeller, SiameseMethod, encoder, figure4, to_input, unwrap
@@ -223,8 +223,6 @@ def train_epoch(method, opts:list, scheds:list, batches, n:int, accumulate:int, 
 # %% ../nbs/05_pretrain.ipynb #54825b62
 FREE_OPTIONS = ('data_dir', 'run_dir', 'device', 'workers', 'resume', 'synth_patients')
 
-def _read_json(path:Path) -> dict: return json.loads(Path(path).read_text())
-
 def rng_state() -> dict:
     "The state of every random generator, as tensors and plain values."
     kind, keys, pos, has_gauss, cached = np.random.get_state()
@@ -244,7 +242,7 @@ def save_torch(obj, path:Path):
 def store_id(processed:Path) -> str|None:
     "The digest naming a prepared store (its summary's `inputs`: parts, patch, size, seed, split, tiling rules), None if not prepared."
     summary = Path(processed)/'summary.json'
-    return read_back(summary, _read_json, 'rerun siamese-mammo prepare for this dataset')['inputs'][:16] if summary.exists() else None
+    return read_back(summary, read_json, 'rerun siamese-mammo prepare for this dataset')['inputs'][:16] if summary.exists() else None
 
 def another_store(run_dir:Path, was:str, now:str) -> str:
     "Why a run made on another patch store is neither resumed nor reused."
@@ -464,7 +462,7 @@ def run_notebook(run_dir:Path, # the run's folder (the executed notebook is kept
     "A papermill run of 05_pretrain; a finished run with the same options is reused. '' or why it did not finish."
     import papermill as pm
     run_dir = Path(run_dir)
-    if (m := read_cache(run_dir/'metrics.json', _read_json)) and m.get('test'):
+    if (m := read_cache(run_dir/'metrics.json', read_json)) and m.get('test'):
         changed = {k: (m['config'][k], v) for k, v in params.items() if k in m['config'] and k not in FREE_OPTIONS and m['config'][k] != v}
         now = store_id(resolve_dataset(params['dataset'], params.get('data_dir')).processed)
         if now and m.get('store', now) != now: return another_store(run_dir, m['store'], now)
@@ -477,7 +475,7 @@ def run_notebook(run_dir:Path, # the run's folder (the executed notebook is kept
 def _sweep_row(run_dir:Path, dataset:str, batch:int, lr:float) -> dict:
     "One row of Table 1 from a run's metrics (or its failure)."
     row = dict(dataset=dataset, batch_size=batch, lr=lr)
-    m = read_cache(run_dir/'metrics.json', _read_json) or {}
+    m = read_cache(run_dir/'metrics.json', read_json) or {}
     if not m.get('test'): return dict(row, status=(run_dir/'error.txt').read_text().strip() if (run_dir/'error.txt').exists() else 'not run')
     return dict(row, status='ok', epochs=m['config']['epochs'], best_epoch=m['best_epoch'], val=m['best_val'], test=m['test']['auc_q'],
                 test_d=np.mean([m['test']['auc_d1'], m['test']['auc_d2']]), untrained_d=m['floors']['untrained_d1'],

@@ -13,7 +13,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 from .io import PAPER_SIZE, BadImage, atomic_write
 from .datasets import READERS, SOURCES, DatasetError, data_root, patient_split, save_exams, save_skips, load_exams
-from .validation import Count, DamagedFile, ImageSize, OptionError, Patch, Seed, Skips, check_options, read_back, read_cache
+from .validation import Count, DamagedFile, ImageSize, OptionError, Patch, Seed, Skips, check_options, read_back, read_cache, read_json
 from .registration import Registered, bilateral_pairs, boxes_to_fixed, load_resized, match_intensity, register_pair
 
 # %% auto #0
@@ -254,12 +254,16 @@ def parse_shard(shard:str) -> tuple[int,int]:
 
 PREPARE_RULES = dict(patch=Patch, workers=Count|None, size=ImageSize, seed=Seed)
 
-def _read_json(path:Path): return json.loads(Path(path).read_text())
-
 def _intact(out:Path) -> bool:
     "Whether the stores open and agree with their tables; if not, say so (they are then rebuilt from the parts)."
     try: open_store(out); return True
     except DamagedFile as e: print(f'{e.args[0].split(":")[0]}: rebuilding the stores from the parts'); return False
+
+def _make_parts(todo:list, workers:int|None, desc:str):
+    "Process these pairs in worker processes, each saving its part, with a progress bar."
+    if not todo: return
+    with ProcessPoolExecutor(workers or os.cpu_count()) as pool:
+        for _ in tqdm(pool.map(_run_pair, todo), total=len(todo), desc=desc, leave=False): pass
 
 def _record_pairs(summary:dict, skips:Skips, out:Path) -> dict:
     "Add the summary's excluded pairs to the skips and rewrite skipped.csv; return the summary."
@@ -293,16 +297,14 @@ def prepare(dataset:str, # source: vindr, optimam, mias or synth
     names = [part_name(f) for f, _ in pairs]
     options = dict(patch=patch, size=list(size), seed=seed, match_intensity=match_intensity, rules=TILING_RULES)   # what every part depends on
     fresh_parts(out/'parts', options)
-    todo = [(raw, f, m, patch, tuple(size), seed, match_intensity, out/'parts'/name) for k, ((f, m), name) in enumerate(zip(pairs, names))
-            if k % n == i and not part_done(out/'parts'/name)]
-    if todo:
-        with ProcessPoolExecutor(workers or os.cpu_count()) as pool:
-            for _ in tqdm(pool.map(_run_pair, todo), total=len(todo), desc=f'{dataset}{patch} pairs', leave=False): pass
+    work = [(raw, f, m, patch, tuple(size), seed, match_intensity, out/'parts'/name) for (f, m), name in zip(pairs, names)]
+    _make_parts([w for k, w in enumerate(work) if k % n == i and not w[-1].exists()], workers, f'{dataset}{patch} pairs')
     missing = sum(not (out/'parts'/name).exists() for name in names)
     if missing: print(f'{len(names) - missing} of {len(names)} image pairs done; run the other shards (or without --shard) to assemble'); return None
     inputs = hashlib.sha1(json.dumps([names, patch_level_split, options], sort_keys=True).encode()).hexdigest()
-    if (old := read_cache(out/'summary.json', _read_json)) and old.get('inputs') == inputs and _intact(out):
+    if (old := read_cache(out/'summary.json', read_json)) and old.get('inputs') == inputs and _intact(out):
         print(f'{out}: stores up to date'); return _record_pairs(old, skips, out)
+    _make_parts([w for w in work if not part_done(w[-1])], workers, f'{dataset}{patch} damaged parts')   # an assembly reads every part: check them only then
     labels = {name: f'{f.image_id} + {m.image_id}' for (f, m), name in zip(pairs, names)}
     summary = dict(assemble(out, names, patch, dict(images=len(exams), skipped=skips.summary()), patch_level_split, seed, labels), inputs=inputs)
     with atomic_write(out/'summary.json') as f: json.dump(summary, f, indent=1)

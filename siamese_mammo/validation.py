@@ -4,7 +4,7 @@
 
 # %% ../nbs/01a_validation.ipynb #ac4ebb7a
 from __future__ import annotations
-import ast, re
+import ast, json, re
 from contextlib import suppress
 from pathlib import Path
 from typing import Annotated, Literal
@@ -15,8 +15,8 @@ from .io import VIEWS
 # %% auto #0
 __all__ = ['Count', 'NonNegative', 'Seed', 'Rate', 'Fraction', 'Side', 'Patch', 'ImageSize', 'SKIP_COLUMNS', 'PlainName', 'Text',
            'Number', 'BIRADS', 'Density', 'Categories', 'MIAS_CLASSES', 'MIAS_FIELDS', 'MiasPixel', 'OMIDB_TABLES',
-           'UserError', 'OptionError', 'DamagedFile', 'choice', 'check_options', 'Skips', 'read_back', 'read_cache',
-           'plain_name', 'check_box', 'VindrRow', 'valid_rows', 'MiasRow', 'mias_fields', 'OmidbImageDb',
+           'UserError', 'OptionError', 'DamagedFile', 'choice', 'check_options', 'Skips', 'read_json', 'read_back',
+           'read_cache', 'plain_name', 'check_box', 'VindrRow', 'valid_rows', 'MiasRow', 'mias_fields', 'OmidbImageDb',
            'omidb_client_problem', 'inside']
 
 # %% ../nbs/01a_validation.ipynb #ae758f93
@@ -71,6 +71,8 @@ class Skips(list):
     def __str__(self): return 'skipped: ' + (', '.join(f'{n} {r}' for r, n in self.summary().items()) or 'nothing')
 
 # %% ../nbs/01a_validation.ipynb #848a0b31
+def read_json(path:Path|str) -> dict: return json.loads(Path(path).read_text())
+
 def read_back(path:Path|str, # a file a stage wrote
               load, # reads it: path -> value
               remedy:str # what the user should do, e.g. 'rerun siamese-mammo prepare'
