@@ -10,7 +10,8 @@ then moved to the device. Output: augmented patches (views) per second of each a
 import argparse, json, os, time
 import numpy as np, torch
 from torch.utils.data import DataLoader, Dataset
-from siamese_mammo.pretrain import PatchSet, make_loader, on_device, pick_device, split_rows
+from siamese_mammo.core import pick_device
+from siamese_mammo.pretrain import PatchSet, make_loader, on_device, split_rows
 from siamese_mammo.datasets import resolve_dataset
 from siamese_mammo.tiling import open_store
 from siamese_mammo.ssl import mammo_augment
@@ -20,7 +21,7 @@ class PerSample(Dataset):
     def __init__(self, patches:PatchSet): self.patches, self.augment = patches, None
     def __len__(self): return len(self.patches)
     def __getitem__(self, i):
-        if self.augment is None: torch.set_num_threads(1); self.augment = mammo_augment(self.patches._store().shape[-1])
+        if self.augment is None: torch.set_num_threads(1); self.augment = mammo_augment(self.patches.patches().shape[-1])
         x = self.patches[i][0].float().div(65535)[None, None]
         return self.augment(x)[0], self.augment(x)[0]
 
@@ -31,7 +32,7 @@ def main(dataset='synth96', patches=4096, batch_size=256, workers=2, device='aut
     device, ds = pick_device(device), resolve_dataset(dataset)
     rows = split_rows(open_store(ds.processed).table, 'train', 'singles', patches)
     data = PatchSet(ds.processed/'pairs.npy', rows, 'singles')
-    augment = mammo_augment(data._store().shape[-1]).to(device)
+    augment = mammo_augment(data.patches().shape[-1]).to(device)
 
     _sync(device); t0 = time.perf_counter()
     for x, _ in on_device(make_loader(data, batch_size, shuffle=False), device):

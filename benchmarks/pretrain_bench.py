@@ -10,7 +10,8 @@ The ratio epoch/bare is taken within one run; the machines are shared, so absolu
 """
 import argparse, json, os, time
 import numpy as np, torch
-from siamese_mammo.pretrain import PretrainConfig, setup, train_epoch, autocast
+from siamese_mammo.options import PretrainConfig
+from siamese_mammo.pretrain import setup, train_epoch, autocast
 from siamese_mammo.siamese import GMMLabeller
 
 def _sync(device):

@@ -5,19 +5,13 @@
 # %% ../nbs/11_cli.ipynb #5632ef21
 from __future__ import annotations
 import argparse, inspect, os, sys
+from importlib import import_module
 from pathlib import Path
-from dataclasses import fields, MISSING
 from fastcore.docments import docments
-from .datasets import DatasetError
-from .validation import UserError
-from .pretrain import PretrainConfig, sweep, train
-from .evaluation import evaluate
-from .paper import reproduce
-from .synth import synth_dataset
-from .tiling import prepare
+from .core import DatasetError, UserError, project_root, runs_root
 
 # %% auto #0
-__all__ = ['STAGES', 'RUNNERS', 'parse_size', 'Parser', 'build_parser', 'main']
+__all__ = ['STAGES', 'RUNNERS', 'parse_size', 'Parser', 'stage_target', 'build_parser', 'main']
 
 # %% ../nbs/11_cli.ipynb #bb4b441a
 def parse_size(text:str) -> tuple[int,int]:
@@ -43,71 +37,72 @@ def _add_options(parser:argparse.ArgumentParser, fn):
                             help=f'{d.docment or ""} (default: %(default)s)')
 
 # %% ../nbs/11_cli.ipynb #bd92c8b0
-STAGES = {
-    'synth': 'write a synthetic bilateral mammogram dataset in the VinDr-Mammo or OMI-DB layout',
-    'prepare': 'register bilateral pairs and tile them into patch stores',
-    'pretrain': 'pretrain an encoder (siamese, simclr or byol) on a prepared dataset',
-    'sweep': "Table 1's grid search over batch size and learning rate (papermill runs of 05_pretrain)",
-    'evaluate': 'linear evaluation of pretrained encoders on the labelled patch sets',
-    'paper': "regenerate the paper's tables and figures for the given datasets",
+STAGES = {   # name: (help, the function or dataclass whose parameters are the stage's options)
+    'synth': ('write a synthetic bilateral mammogram dataset in the VinDr-Mammo or OMI-DB layout', 'synth:synth_dataset'),
+    'prepare': ('register bilateral pairs and tile them into patch stores', 'tiling:prepare'),
+    'pretrain': ('pretrain an encoder (one of options.METHODS) on a prepared dataset', 'options:PretrainConfig'),
+    'sweep': ("Table 1's grid search over batch size and learning rate (papermill runs of 05_pretrain)", 'sweep:sweep'),
+    'evaluate': ('linear evaluation of pretrained encoders on the labelled patch sets', 'evaluation:evaluate'),
+    'paper': ("regenerate the paper's tables and figures for the given datasets", 'paper:reproduce'),
 }
+
+def stage_target(stage:str):
+    "The function or dataclass behind `stage`, its module imported now."
+    module, name = STAGES[stage][1].split(':')
+    return getattr(import_module(f'siamese_mammo.{module}'), name)
 
 def _options(args, fn) -> dict:
     "The values of `fn`'s parameters among the parsed `args`."
-    return {k: getattr(args, k) for k in inspect.signature(fn).parameters if hasattr(args, k)}
+    return {k: getattr(args, k) for k in inspect.signature(fn).parameters if k in vars(args)}
 
-def _synth(args):
-    "Write a synthetic dataset."
-    print(f'synthetic dataset written to {synth_dataset(**_options(args, synth_dataset))}')
+def _run(args):
+    "Run the stage's function on its options; return its result."
+    fn = stage_target(args.stage)
+    return fn(**_options(args, fn))
 
-def _prepare(args):
-    "Register and tile a dataset into patch stores."
-    prepare(**_options(args, prepare))
+def _synth(args): print(f'synthetic dataset written to {_run(args)}')
+def _table(args): print(_run(args).to_string(index=False))
 
 def _pretrain(args):
     "Pretrain an encoder; print where the results are."
+    from siamese_mammo.options import PretrainConfig
+    from siamese_mammo.pretrain import train
     cfg = PretrainConfig(**_options(args, PretrainConfig))
     result = train(cfg)
     if int(os.environ.get('RANK', 0)) == 0:   # one report from a torchrun job
-        print(f"{cfg.method} on {cfg.dataset}: test {result['select']} {result['test'][result['select']]:.3f} (best epoch {result['best_epoch']}); "
-              f"metrics, checkpoint and encoders in {cfg.out_dir()}")
-
-def _sweep(args):
-    "Run Table 1's grid search and print its table."
-    print(sweep(**_options(args, sweep)).to_string(index=False))
-
-def _evaluate(args):
-    "Run the linear evaluation and print its rows."
-    print(evaluate(**_options(args, evaluate)).to_string(index=False))
+        print(f"{cfg.method} on {cfg.dataset}: test {result['select']} {result['test'][result['select']]:.3f} "
+              f"(best epoch {result['best_epoch']}); metrics, checkpoint and encoders in {cfg.out_dir()}")
 
 def _paper(args):
     "Run nbs/10_paper.ipynb through papermill (executed copy under the runs root) and say where the results are."
     import papermill as pm
-    from siamese_mammo.datasets import project_root
-    from siamese_mammo.pretrain import runs_root
+    from siamese_mammo.paper import reproduce
     params = _options(args, reproduce)
-    executed = Path(params['runs_dir'] or runs_root())/f"10_paper_{params['preset']}.ipynb"; executed.parent.mkdir(parents=True, exist_ok=True)
+    executed = Path(params['runs_dir'] or runs_root())/f"10_paper_{params['preset']}.ipynb"
+    executed.parent.mkdir(parents=True, exist_ok=True)
     try: pm.execute_notebook(project_root()/'nbs'/'10_paper.ipynb', executed, parameters=params, progress_bar=False)
-    except pm.PapermillExecutionError as e: raise DatasetError(f'{e.ename}: {e.evalue} (executed notebook: {executed})'.splitlines()[0]) from None
+    except pm.PapermillExecutionError as e:
+        raise DatasetError(f'{e.ename}: {e.evalue} (executed notebook: {executed})'.splitlines()[0]) from None
     print(f"tables and figures in {params['out']}; executed notebook {executed}")
 
-RUNNERS = {'synth': (_synth, synth_dataset), 'prepare': (_prepare, prepare), 'pretrain': (_pretrain, PretrainConfig), 'sweep': (_sweep, sweep),
-           'evaluate': (_evaluate, evaluate), 'paper': (_paper, reproduce)}
+RUNNERS = {'synth': _synth, 'prepare': _run, 'pretrain': _pretrain, 'sweep': _table, 'evaluate': _table, 'paper': _paper}
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(stage:str|None=None # the stage whose options are added (its module is imported)
+                ) -> argparse.ArgumentParser:
     "The `siamese-mammo` argument parser with one subparser per stage."
     parser = Parser(prog='siamese-mammo', description='Siamese networks with soft labels on screening mammograms (arXiv 2401.05570).')
     sub = parser.add_subparsers(dest='stage', required=True, metavar='{' + ','.join(STAGES) + '}')
-    for name, help in STAGES.items():
-        run, fn = RUNNERS[name]
-        stage = sub.add_parser(name, help=help, description=help); _add_options(stage, fn); stage.set_defaults(run=run)
+    for name, (help, _) in STAGES.items():
+        p = sub.add_parser(name, help=help, description=help); p.set_defaults(run=RUNNERS[name])
+        if name == stage: _add_options(p, stage_target(name))
     return parser
 
 def main(argv:list[str]|None=None # arguments (default: sys.argv[1:])
         ) -> int:
     "Run `siamese-mammo`; user errors print one line and return 2."
-    args = build_parser().parse_args(argv)
-    try: return args.run(args) or 0
+    argv = sys.argv[1:] if argv is None else list(map(str, argv))
+    args = build_parser(next((a for a in argv if not a.startswith('-')), None)).parse_args(argv)
+    try: args.run(args); return 0
     except (UserError, OSError) as e:   # OSError: a folder not writable, a disk full, a file where a folder should be
         print(f'siamese-mammo {args.stage}: error: {e}', file=sys.stderr)
         return 2

@@ -12,30 +12,16 @@ import omidb
 import pandas as pd
 from loguru import logger
 from omidb.events import SideOpinion
-from .io import atomic_write, BadImage, PAPER_SIZE, VIEWS, read_dicom_header, read_pgm, pseudonym, scale_boxes
-from .validation import MIAS_FIELDS, MiasRow, omidb_client_problem, Skips, UserError, VindrRow, check_box, inside, mias_fields, plain_name, read_back, valid_rows
+from .core import DATA_ENV, DatasetError, DatasetNotFound, UserError, atomic_write, data_root, project_root
+from .io import BadImage, PAPER_SIZE, VIEWS, read_dicom_header, read_pgm, pseudonym, scale_boxes
+from .validation import MIAS_FIELDS, MiasRow, omidb_client_problem, Skips, VindrRow, check_box, inside, mias_fields, plain_name, read_back, valid_rows
 
 # %% auto #0
-__all__ = ['DATA_ENV', 'SOURCES', 'COLUMNS', 'OUTCOME_RANK', 'VINDR_TABLE', 'VINDR_COLUMNS', 'IMAGE_FIELDS', 'CATEGORY_FLAGS',
-           'PATHOLOGY', 'READERS', 'project_root', 'data_root', 'mias_sample', 'Source', 'DatasetError',
-           'DatasetNotFound', 'parse_name', 'Dataset', 'resolve_dataset', 'patient_split', 'worst_finding',
-           'split_keys', 'split_patients', 'split_by_patient', 'keep_bilateral', 'box_in_image', 'read_table',
-           'drop_repeated_rows', 'header_mismatch', 'read_vindr', 'read_omidb', 'parse_mias_info', 'read_mias',
-           'read_exams', 'save_skips', 'save_exams', 'load_exams']
-
-# %% ../nbs/01_datasets.ipynb #3e06d8bb
-DATA_ENV = 'SIAMESE_MAMMO_DATA'
-
-def project_root(start:Path|str|None=None # folder to search upwards from (default: the working directory)
-                ) -> Path:
-    "The nearest folder at or above `start` that holds `settings.ini`, else `start` itself."
-    start = Path(start or Path.cwd()).resolve()
-    return next((p for p in (start, *start.parents) if (p/'settings.ini').is_file()), start)
-
-def data_root(data_dir:Path|str|None=None # explicit data root; overrides the environment
-             ) -> Path:
-    "The data root: `data_dir`, else `$SIAMESE_MAMMO_DATA`, else `data/` in the project root."
-    return Path(data_dir or os.environ.get(DATA_ENV) or project_root()/'data')
+__all__ = ['SOURCES', 'COLUMNS', 'OUTCOME_RANK', 'VINDR_TABLE', 'VINDR_COLUMNS', 'IMAGE_FIELDS', 'CATEGORY_FLAGS', 'PATHOLOGY',
+           'READERS', 'mias_sample', 'Source', 'parse_name', 'Dataset', 'resolve_dataset', 'patient_split',
+           'worst_finding', 'split_keys', 'split_patients', 'split_by_patient', 'keep_bilateral', 'box_in_image',
+           'read_table', 'drop_repeated_rows', 'header_mismatch', 'read_vindr', 'read_omidb', 'parse_mias_info',
+           'read_mias', 'read_exams', 'save_skips', 'save_exams', 'load_exams']
 
 # %% ../nbs/01_datasets.ipynb #c7dfb6ac
 def mias_sample() -> Path:
@@ -66,12 +52,6 @@ SOURCES = {s.name: s for s in [
 ]}
 
 # %% ../nbs/01_datasets.ipynb #6fce3249
-class DatasetError(UserError):
-    "A dataset name or a dataset on disk that cannot be used; shown as one line in notebooks."
-
-class DatasetNotFound(DatasetError, FileNotFoundError):
-    "A registered dataset whose raw copy is not on disk."
-
 def parse_name(name:str # dataset name such as `vindr96`
               ) -> tuple[Source, int]:
     "Split a dataset name into its source and patch size."
@@ -167,7 +147,6 @@ VINDR_TABLE = 'finding_annotations.csv'
 VINDR_COLUMNS = ['study_id', 'image_id', 'laterality', 'view_position', 'height', 'width', 'breast_birads', 'xmin']   # the least an adapter reads
 IMAGE_FIELDS = ['study_id', 'laterality', 'view_position', 'height', 'width', 'breast_birads', 'breast_density', 'split']   # one value per image
 
-def _birads(v) -> float: return float(str(v).split()[-1]) if isinstance(v, str) and v.strip() else np.nan
 
 def box_in_image(coords, # xmin, ymin, xmax, ymax in original pixels
                  hw:tuple, # original (height, width)

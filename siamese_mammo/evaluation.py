@@ -13,12 +13,12 @@ from torch import nn
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.preprocessing import StandardScaler
-from .datasets import DatasetError, resolve_dataset
-from .io import atomic_write
+from .core import DatasetError, atomic_write, pick_device, runs_root, seed_everything
+from .datasets import resolve_dataset
 from .validation import check_options, choice, Count, read_cache, Seed
 from .tiling import PatchStore, open_store
 from .siamese import auc_rows, encoder, to_input
-from .pretrain import load_encoders, pick_device, runs_root, seed_everything
+from .pretrain import load_encoders
 
 # %% auto #0
 __all__ = ['EVAL_SPLITS', 'TASKS', 'task_labels', 'auc', 'bootstrap_ci', 'embed', 'cached_embeddings', 'linear_head', 'probe',

@@ -12,11 +12,11 @@ import seaborn as sns
 import torch
 from sklearn.manifold import TSNE
 from .datasets import resolve_dataset
-from .io import atomic_write
+from .core import atomic_write, pick_device
 from .validation import read_cache
 from .tiling import PatchStore, figure3, open_store
 from .siamese import figure4
-from .pretrain import load_encoders, pick_device
+from .pretrain import load_encoders
 from .evaluation import embed
 
 # %% auto #0

@@ -5,7 +5,6 @@
 # %% ../nbs/00_io.ipynb #d65a4f67
 from __future__ import annotations
 import hashlib, os, secrets
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -13,9 +12,10 @@ import pydicom
 from pydicom.pixels import apply_modality_lut, apply_voi_lut
 from PIL import Image
 import SimpleITK as sitk
+from .core import atomic_write, data_root
 
 # %% auto #0
-__all__ = ['SALT_ENV', 'VIEWS', 'PAPER_SIZE', 'BadImage', 'to_uint16', 'atomic_write', 'DicomInfo', 'pseudonym', 'project_salt',
+__all__ = ['SALT_ENV', 'VIEWS', 'PAPER_SIZE', 'BadImage', 'to_uint16', 'DicomInfo', 'pseudonym', 'project_salt',
            'read_dicom_header', 'read_dicom', 'write_dicom', 'read_pgm', 'write_png16', 'read_png16', 'read_image',
            'resize', 'scale_boxes', 'breast_mask', 'chest_wall_left', 'normalise_orientation']
 
@@ -29,20 +29,6 @@ def to_uint16(img:np.ndarray # any real-valued image
     img = img.astype(np.float64)
     lo, hi = img.min(), img.max()
     return np.zeros(img.shape, np.uint16) if hi <= lo else np.round((img-lo)/(hi-lo)*65535).astype(np.uint16)
-
-# %% ../nbs/00_io.ipynb #dd0805e5
-@contextmanager
-def atomic_write(path:Path|str, # destination
-                 mode:str='w', # 'w' for text, 'wb' for bytes
-                 **kwargs # passed to `open`, e.g. newline=''
-                ):
-    "Open a temporary file beside `path` and move it onto `path` only if the block succeeds."
-    path = Path(path); tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with open(tmp, mode, **kwargs) as f: yield f
-        os.replace(tmp, path)
-    finally: tmp.unlink(missing_ok=True)
 
 # %% ../nbs/00_io.ipynb #0d5faccf
 @dataclass(frozen=True)
@@ -66,7 +52,6 @@ def pseudonym(identifier:str, # a patient identifier from a header or table
 def project_salt(path:Path|None=None # salt file (default: .salt in the data root)
                 ) -> str:
     "The secret salt kept beside the data, made at random on first use."
-    from siamese_mammo.datasets import data_root
     path = Path(path or data_root()/'.salt')
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -8,11 +8,10 @@ import json, subprocess
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from .datasets import DatasetError, resolve_dataset
-from .io import atomic_write
-from .validation import OptionError, Seed, check_options, choice
-from .tiling import prepare
-from .pretrain import run_notebook, runs_root, sweep
+from .core import OptionError, atomic_write, runs_root
+from .validation import Seed, check_options, choice
+from .tiling import ensure_prepared
+from .sweep import PAPER_GRID, run_name, run_notebook, sweep
 from .evaluation import evaluate
 from .figures import dataset_figures
 import siamese_mammo
@@ -27,7 +26,7 @@ PRESETS = {
                   probe_epochs=5, figure_pairs=500),
     'demo': dict(grid=dict(batch_sizes='32', lrs='1e-2,1e-3', micro_batch=32, epochs=2, limit=1024), ssl=dict(epochs=2, batch_size=64, limit=1024),
                  probe_epochs=100, figure_pairs=3000),
-    'paper': dict(grid=dict(batch_sizes='64,128,256,512,1024,2048', lrs='1e-3,1e-4,1e-5,1e-6,1e-7', micro_batch=256, epochs=50, limit=0),
+    'paper': dict(grid=dict(PAPER_GRID, limit=0),
                   ssl=dict(epochs=100, batch_size=256, accumulate=8, limit=0), probe_epochs=100, figure_pairs=10_000),
 }
 
@@ -102,16 +101,11 @@ def skipped_tasks(linear:pd.DataFrame # rows of `evaluate`
 # %% ../nbs/09a_paper.ipynb #4919ef8b
 def _names(datasets:str) -> list[str]: return [s.strip() for s in datasets.split(',') if s.strip()]
 
-def _prepared(d:str, data_dir:str|None, seed:int):
-    "Prepare dataset `d` if its stores are not there yet."
-    ds = resolve_dataset(d, data_dir)
-    if not (ds.processed/'summary.json').exists(): prepare(ds.source.name, ds.patch, data_dir=data_dir, seed=seed)
-
 def pretrain_methods(d:str, p:dict, runs:Path, report:dict, data_dir:str|None, seed:int, device:str) -> tuple[pd.DataFrame, dict]:
     "The Siamese grid of dataset `d` and its two baselines, through papermill: the sweep table and method -> finished run folder."
     table = sweep(d, data_dir=data_dir, out=str(runs/d/'siamese'/'sweep'), seed=seed, device=device, **p['grid'])
     best = table[table.best]
-    method_runs = {'siamese': runs/d/'siamese'/'sweep'/f"B{int(best.batch_size.iloc[0])}_lr{best.lr.iloc[0]:g}"} if len(best) else {}
+    method_runs = {'siamese': runs/d/'siamese'/'sweep'/run_name(best.batch_size.iloc[0], best.lr.iloc[0])} if len(best) else {}
     if not len(best): report['failures'].append(f'{d}: no Siamese run with a finite validation AUC')
     for m in ('simclr', 'byol'):
         params = dict(dataset=d, method=m, data_dir=data_dir, run_dir=str(runs/d/m), device=device, seed=seed, resume=True, **p['ssl'])
@@ -134,12 +128,12 @@ def reproduce(datasets:str='synth96', # comma-separated dataset names: each is p
               device:str='auto' # auto, cpu or cuda
              ) -> dict:
     "Tables 1-4 and Figures 3-6 for `datasets`: every stage through papermill or a cache; returns what was written and what failed."
-    if preset not in PRESETS: raise DatasetError(f"unknown preset {preset!r}: choose one of {', '.join(PRESETS)}")
+    if preset not in PRESETS: raise OptionError(f"option preset: one of {', '.join(PRESETS)} needed, got {preset!r}")
     check_options(reproduce, locals(), dict(seed=Seed, device=choice('auto', 'cpu', 'cuda')))
     if not _names(datasets): raise OptionError(f'option datasets: at least one dataset name needed, e.g. synth96, got {datasets!r}')
     p, runs, out = PRESETS[preset], Path(runs_dir or runs_root()), Path(out)
     sweeps, encoders, linear, report = {}, {}, [], dict(preset=preset, figures={}, failures=[])
-    for d in _names(datasets) + _names(transfer): _prepared(d, data_dir, seed)
+    for d in _names(datasets) + _names(transfer): ensure_prepared(d, data_dir, seed=seed)
     for d in _names(datasets):
         sweeps[d], encoders[d] = pretrain_methods(d, p, runs, report, data_dir, seed, device)
         linear.append(linear_rows(d, encoders[d], d, p, runs, data_dir, seed, device))

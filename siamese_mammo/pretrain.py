@@ -4,8 +4,8 @@
 
 # %% ../nbs/05_pretrain.ipynb #3f29dff4
 from __future__ import annotations
-import contextlib, hashlib, json, math, os, random, time, warnings
-from dataclasses import dataclass, fields, asdict
+import contextlib, hashlib, json, math, os, time
+from dataclasses import dataclass, asdict
 from functools import partial
 from pathlib import Path
 import numpy as np
@@ -19,91 +19,21 @@ from tqdm.auto import tqdm
 from lightly.models.utils import get_weight_decay_parameters
 from lightly.utils.lars import LARS
 from lightly.utils.scheduler import CosineWarmupScheduler
-from typing import Annotated
-from pydantic import Field
-from .io import atomic_write
-from .datasets import Dataset, DatasetError, resolve_dataset, project_root
-from .validation import Count, Fraction, NonNegative, OptionError, Rate, Seed, check_options, choice, read_back, read_cache, read_json
-from .tiling import PatchStore, open_store, prepare
-from .synth import synth_dataset
-from .siamese import GMMLabeller, SiameseMethod, encoder, figure4, to_input, unwrap
-from .ssl import BYOLMethod, SimCLRMethod
+from .core import DatasetError, atomic_write, pick_device, seed_everything
+from .datasets import Dataset
+from .validation import read_back, read_json
+from .tiling import PatchStore, open_store
+from .siamese import PretrainMethod, encoder, figure4, to_input, unwrap
+from .options import PretrainConfig, build_method, check_resumable, learning_rate
 
 # %% auto #0
-__all__ = ['METHODS', 'AtLeastOne', 'PRETRAIN_RULES', 'FREE_OPTIONS', 'CHECKPOINT_KEYS', 'SWEEP_RULES', 'PretrainConfig',
-           'runs_root', 'seed_everything', 'pick_device', 'distributed', 'gather', 'prepare_run', 'PatchSet',
-           'split_rows', 'make_loader', 'on_device', 'lars', 'schedule', 'TrainingDiverged', 'autocast', 'train_epoch',
-           'rng_state', 'set_rng_state', 'save_torch', 'store_id', 'another_store', 'check_resumable', 'build_method',
-           'learning_rate', 'write_metrics', 'Run', 'setup', 'model_state', 'load_model_state', 'save_checkpoint',
-           'restore', 'begin', 'metrics', 'end_epoch', 'finish', 'train', 'load_encoders', 'run_notebook', 'best_rows',
-           'sweep']
-
-# %% ../nbs/05_pretrain.ipynb #5c3424e4
-METHODS = ('siamese', 'simclr', 'byol')
-
-@dataclass
-class PretrainConfig:
-    "Options of a pretraining run; the same for the notebook, the command line and papermill."
-    dataset:str='synth96'     # dataset name {source}{patch}
-    method:str='siamese'      # siamese, simclr or byol
-    epochs:int=50             # passes over the training set
-    batch_size:int=256        # samples per forward pass (micro-batch) on each process
-    accumulate:int=1          # micro-batches per optimiser step
-    lr:float|None=None        # LARS learning rate (None: the method's default; simclr and byol scale it by B/256)
-    weight_decay:float=1e-6   # weight decay of the adapted parameters
-    momentum:float=0.9        # LARS momentum
-    warmup_epochs:int=0       # epochs of linear warm-up before the cosine decay
-    loss:str='cross'          # siamese loss: cross or single
-    gmm_max_iter:int=10       # EM iterations per soft-label refit
-    gmm_tol:float=1e-2        # EM tolerance
-    gmm_reg_covar:float=5e-4  # added to the mixture's variances
-    crop_scale:float=0.4      # simclr/byol: smallest crop (fraction of the patch area)
-    gamma:float=1.4           # simclr/byol: gamma drawn from [1/gamma, gamma]
-    contrast:float=1.25       # simclr/byol: contrast drawn from [1/contrast, contrast]
-    flip:float=0.5            # simclr/byol: probability of each flip
-    ema:float=0.996           # byol: the target's starting momentum
-    limit:int=0               # at most this many samples per split (0: all)
-    workers:int=0             # data-loading worker processes
-    data_dir:str|None=None    # data root (None: $SIAMESE_MAMMO_DATA, else data/ in the project)
-    run_dir:str|None=None     # output folder (None: {runs root}/{dataset}/{method})
-    seed:int=0                # seed of every random generator
-    device:str='auto'         # auto, cpu or cuda
-    resume:bool=False         # continue from the checkpoint in run_dir
-    synth_patients:int=50     # women in a synthetic set made on demand when a synthetic dataset (synth, synthomidb) is absent
-
-    def __post_init__(self): check_options(PretrainConfig, asdict(self), PRETRAIN_RULES)
-
-    @property
-    def effective_batch(self) -> int: return self.batch_size*self.accumulate
-    def resolve(self) -> Dataset: return resolve_dataset(self.dataset, self.data_dir)
-    def out_dir(self) -> Path: return Path(self.run_dir or runs_root()/self.dataset/self.method)
-
-AtLeastOne = Annotated[float, Field(ge=1, allow_inf_nan=False)]
-PRETRAIN_RULES = dict(   # each option's type and range, checked before any work
-    method=choice(*METHODS), epochs=Count, batch_size=Count, accumulate=Count, lr=Rate|None,
-    weight_decay=Rate,   # > 0: LARS adapts only the parameters that have weight decay
-    momentum=Annotated[float, Field(ge=0, lt=1)], warmup_epochs=NonNegative, loss=choice('cross', 'single'), gmm_max_iter=Count,
-    gmm_tol=Rate, gmm_reg_covar=Annotated[float, Field(ge=0, allow_inf_nan=False)], crop_scale=Annotated[float, Field(gt=0, le=1)],
-    gamma=AtLeastOne, contrast=AtLeastOne, flip=Fraction, ema=Fraction, limit=NonNegative, workers=NonNegative, seed=Seed,
-    device=choice('auto', 'cpu', 'cuda'), synth_patients=Count)
-
-def runs_root() -> Path:
-    "Where runs go: $SIAMESE_MAMMO_RUNS, else runs/ in the project (`make nbtest` points it at a temporary folder)."
-    return Path(os.environ.get('SIAMESE_MAMMO_RUNS') or project_root()/'runs')
+__all__ = ['CHECKPOINT_KEYS', 'distributed', 'gather', 'open_prepared', 'PatchSet', 'split_rows', 'make_loader', 'on_device',
+           'lars', 'schedule', 'TrainingDiverged', 'autocast', 'train_epoch', 'rng_state', 'set_rng_state',
+           'save_torch', 'store_id', 'another_store', 'write_metrics', 'Run', 'setup', 'model_state',
+           'load_model_state', 'save_checkpoint', 'restore', 'begin', 'metrics', 'end_epoch', 'finish', 'train',
+           'load_encoders']
 
 # %% ../nbs/05_pretrain.ipynb #f499ed25
-def seed_everything(seed:int # the one seed of the run
-                   ):
-    "Seed Python, NumPy and torch (all devices)."
-    random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
-
-def pick_device(device:str='auto' # auto, cpu or cuda
-               ) -> torch.device:
-    "The torch device for `device`: 'auto' is cuda when available, else cpu; under torchrun, the local rank's GPU."
-    if device == 'cuda' and not torch.cuda.is_available(): raise DatasetError('device cuda requested but no CUDA device is available')
-    if device == 'cpu' or not torch.cuda.is_available(): return torch.device('cpu')
-    return torch.device('cuda', int(os.environ.get('LOCAL_RANK', 0)))
-
 def distributed(device:torch.device) -> tuple[int, int]:
     "(rank, number of processes); joins the process group when launched by torchrun."
     if 'RANK' not in os.environ: return 0, 1
@@ -120,14 +50,14 @@ def gather(a:np.ndarray) -> np.ndarray:
     return np.concatenate(parts)
 
 # %% ../nbs/05_pretrain.ipynb #fe495a07
-def prepare_run(cfg:PretrainConfig # the run's options
-               ) -> tuple[Dataset, PatchStore]:
-    "Make a synthetic dataset if it is the one asked for and absent, prepare the stores if absent, and open them."
+def open_prepared(cfg:PretrainConfig # the run's options
+                 ) -> tuple[Dataset, PatchStore]:
+    "The run's dataset and its prepared store; `DatasetError` saying how to make it when it is not prepared."
     ds = cfg.resolve()
     if not (ds.processed/'summary.json').exists():
-        if ds.source.synthetic and not ds.has_raw(): synth_dataset(ds.raw, cfg.synth_patients, cfg.seed, format=ds.source.synthetic)
         ds.require_raw()
-        prepare(ds.source.name, ds.patch, raw=ds.raw, out=ds.processed, seed=cfg.seed)
+        raise DatasetError(f'{ds.name} is not prepared at {ds.processed}: run siamese-mammo prepare --dataset '
+                           f'{ds.source.name} --patch {ds.patch}{f" --data-dir {cfg.data_dir}" if cfg.data_dir else ""}')
     return ds, open_store(ds.processed)
 
 # %% ../nbs/05_pretrain.ipynb #c2c08eed
@@ -141,7 +71,8 @@ class PatchSet(TorchDataset):
     def __len__(self): return len(self.rows)
     def __getstate__(self): return {**self.__dict__, '_data': None}   # workers open their own memmap
 
-    def _store(self) -> np.ndarray:
+    def patches(self) -> np.ndarray:
+        "The whole store as a memory map: (N, 2, P, P) for pairs, (2N, P, P) for singles."
         if self._data is None:
             a = np.load(self.path, mmap_mode='r')
             self._data = a if self.unit == 'pairs' else a.reshape(-1, *a.shape[2:])
@@ -149,7 +80,7 @@ class PatchSet(TorchDataset):
 
     def __getitems__(self, i:list[int]) -> tuple[torch.Tensor, torch.Tensor]:
         rows = self.rows[np.asarray(i)]
-        return torch.from_numpy(np.ascontiguousarray(self._store()[rows])), torch.from_numpy(rows)
+        return torch.from_numpy(np.ascontiguousarray(self.patches()[rows])), torch.from_numpy(rows)
 
     def __getitem__(self, i:int): return tuple(t[0] for t in self.__getitems__([i]))
 
@@ -200,7 +131,7 @@ def _mean_over_processes(loss:torch.Tensor) -> float:
 
 def autocast(device:torch.device): return torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == 'cuda')
 
-def train_epoch(method, opts:list, scheds:list, batches, n:int, accumulate:int, epoch:int, device:torch.device,
+def train_epoch(method:PretrainMethod, opts:list, scheds:list, batches, n:int, accumulate:int, epoch:int, device:torch.device,
                 progress:bool=True, steps:int|None=None) -> float:
     "One pass over the training batches; returns the mean loss. Raises `TrainingDiverged` naming epoch and step."
     total, step = 0.0, 0
@@ -208,7 +139,7 @@ def train_epoch(method, opts:list, scheds:list, batches, n:int, accumulate:int, 
     for i, (x, rows) in enumerate(tqdm(batches, total=n, desc=f'epoch {epoch}', leave=False, **quiet)):
         in_step, last = min(accumulate, n - i//accumulate*accumulate), (i + 1) % accumulate == 0 or i + 1 == n
         with contextlib.ExitStack() as stack:
-            if not last: [stack.enter_context(net.no_sync()) for net in method.nets if hasattr(net, 'no_sync')]
+            if not last: [stack.enter_context(net.no_sync()) for net in method.nets if isinstance(net, DistributedDataParallel)]
             with autocast(device): loss = method.loss(x, rows)
             value = _mean_over_processes(loss)
             if not math.isfinite(value): raise TrainingDiverged(f'loss is {value} at epoch {epoch}, micro-batch {i + 1} of {n} (optimiser step {step + 1}); stopped, the last good checkpoint is kept')
@@ -216,13 +147,11 @@ def train_epoch(method, opts:list, scheds:list, batches, n:int, accumulate:int, 
         if last:
             for opt, sched in zip(opts, scheds): opt.step(); opt.zero_grad(set_to_none=True); sched.step()
             step += 1
-            if hasattr(method, 'after_step'): method.after_step(scheds[0].last_epoch, steps)   # e.g. BYOL's target update
+            method.after_step(scheds[0].last_epoch, steps)   # e.g. BYOL's target update
         total += value
     return total/n
 
 # %% ../nbs/05_pretrain.ipynb #54825b62
-FREE_OPTIONS = ('data_dir', 'run_dir', 'device', 'workers', 'resume', 'synth_patients')
-
 def rng_state() -> dict:
     "The state of every random generator, as tensors and plain values."
     kind, keys, pos, has_gauss, cached = np.random.get_state()
@@ -248,27 +177,7 @@ def another_store(run_dir:Path, was:str, now:str) -> str:
     "Why a run made on another patch store is neither resumed nor reused."
     return f'{run_dir} was trained on another patch store ({was}, now {now}): move it away or use another folder'
 
-def check_resumable(saved:dict, cfg:PretrainConfig):
-    "Refuse to resume a checkpoint made with different training options."
-    now = asdict(cfg)
-    changed = [f'{k}={saved[k]!r} (now {now[k]!r})' for k in now if k not in FREE_OPTIONS and saved.get(k) != now[k]]
-    if changed: raise DatasetError(f'the checkpoint was made with {", ".join(changed)}: resume with the same options or choose another run_dir')
-
 # %% ../nbs/05_pretrain.ipynb #974f2027
-def build_method(cfg:PretrainConfig, store:PatchStore, device:torch.device):
-    "The method object of `cfg.method`, its networks on `device`."
-    if cfg.method == 'siamese':
-        labeller = partial(GMMLabeller, cfg.gmm_max_iter, cfg.gmm_tol, cfg.gmm_reg_covar, cfg.seed)
-        return SiameseMethod(store.table.A.to_numpy(), cfg.loss, labeller, device)
-    augment = dict(crop_scale=cfg.crop_scale, gamma=cfg.gamma, contrast=cfg.contrast, flip=cfg.flip)
-    if cfg.method == 'byol': return BYOLMethod(store.pairs.shape[-1], device, cfg.seed, cfg.ema, **augment)
-    return SimCLRMethod(store.pairs.shape[-1], device, cfg.seed, **augment)
-
-def learning_rate(cfg:PretrainConfig, method, world:int=1) -> float:
-    "The LARS learning rate: as given for the Siamese method; base x B / 256 for SimCLR and BYOL (B: the effective batch over all processes)."
-    if cfg.method == 'siamese': return 1e-3 if cfg.lr is None else cfg.lr
-    return (method.base_lr if cfg.lr is None else cfg.lr)*cfg.effective_batch*world/256
-
 def _flat(d:dict, prefix:str='') -> dict:
     "Nested dicts and lists flattened to one row: {'gmm1': {'mean': [a, b]}} -> {'gmm1_mean_0': a, 'gmm1_mean_1': b}."
     items = d.items() if isinstance(d, dict) else enumerate(d)
@@ -292,7 +201,7 @@ def _net_digest(nets) -> str:
 class Run:
     "Everything a pretraining run holds while it trains."
     cfg:PretrainConfig; out:Path; device:torch.device; rank:int; world:int
-    method:object; opts:list; scheds:list; loaders:dict; steps:int; state:dict; store:str
+    method:PretrainMethod; opts:list; scheds:list; loaders:dict; steps:int; state:dict; store:str
 
     @property
     def main(self) -> bool: return self.rank == 0
@@ -303,9 +212,7 @@ class Run:
 def setup(cfg:PretrainConfig) -> Run:
     "Processes, data, method, optimisers and schedules of a run (nothing trained or restored yet)."
     device = pick_device(cfg.device); rank, world = distributed(device)
-    if rank == 0: ds, store = prepare_run(cfg)
-    if world > 1: dist.barrier()
-    if rank: ds, store = cfg.resolve(), open_store(cfg.resolve().processed)
+    ds, store = open_prepared(cfg)
     seed_everything(cfg.seed)
     method = build_method(cfg, store, device)
     if device.type == 'cuda': method.nets = [n.to(memory_format=torch.channels_last) for n in method.nets]
@@ -314,7 +221,7 @@ def setup(cfg:PretrainConfig) -> Run:
     loaders = {s: make_loader(PatchSet(ds.processed/'pairs.npy', split_rows(store.table, s, unit, cfg.limit, cfg.seed), unit),
                               cfg.batch_size, rank, world, s == 'train', cfg.seed, cfg.workers, device.type == 'cuda')
                for s in ('train', 'val', 'test')}
-    opts = [lars(n, learning_rate(cfg, method, world), cfg.weight_decay, cfg.momentum) for n in method.nets]
+    opts = [lars(n, learning_rate(cfg, world), cfg.weight_decay, cfg.momentum) for n in method.nets]
     per_epoch = math.ceil(len(loaders['train'])/cfg.accumulate)
     scheds = [schedule(o, cfg.epochs*per_epoch, cfg.warmup_epochs*per_epoch) for o in opts]
     return Run(cfg, cfg.out_dir(), device, rank, world, method, opts, scheds, loaders, cfg.epochs*per_epoch,
@@ -405,8 +312,8 @@ def end_epoch(run:Run, epoch:int, loss:float, seconds:float):
         run.state['best'], run.state['best_epoch'] = score, epoch
         save_torch(dict(epoch=epoch, **model_state(run)), run.out/'best.pt')
     save_checkpoint(run)
-    if hasattr(run.method, 'artifacts'):
-        with atomic_write(run.out/'distances.npz', 'wb') as f: np.savez(f, **run.method.artifacts())
+    if artifacts := run.method.artifacts():
+        with atomic_write(run.out/'distances.npz', 'wb') as f: np.savez(f, **artifacts)
     write_metrics(run.out, metrics(run))
 
 # %% ../nbs/05_pretrain.ipynb #97d63995
@@ -444,74 +351,3 @@ def load_encoders(run_dir:Path|str) -> dict[str, nn.Module]:
         read_back(path, lambda p: net.load_state_dict(torch.load(p, map_location='cpu', weights_only=True)), 'remove the run folder and pretrain again')
     if not out: raise DatasetError(f'{run_dir}: no encoders here; run siamese-mammo pretrain first')
     return out
-
-# %% ../nbs/05_pretrain.ipynb #89e14366
-def _floats(text:str, name:str) -> list[float]:
-    "The positive numbers of a comma-separated option; `OptionError` names the option otherwise."
-    try: values = [float(v) for v in str(text).split(',') if v.strip()]
-    except ValueError: values = []
-    if not values or not all(math.isfinite(v) and v > 0 for v in values):
-        raise OptionError(f'option {name}: comma-separated positive numbers needed, e.g. 1e-3,1e-4, got {text!r}')
-    return values
-
-SWEEP_RULES = dict(micro_batch=Count, epochs=Count, limit=NonNegative, seed=Seed, device=choice('auto', 'cpu', 'cuda'))
-
-def run_notebook(run_dir:Path, # the run's folder (the executed notebook is kept there)
-                 params:dict # notebook parameters (with resume=True an interrupted run continues)
-                ) -> str:
-    "A papermill run of 05_pretrain; a finished run with the same options is reused. '' or why it did not finish."
-    import papermill as pm
-    run_dir = Path(run_dir)
-    if (m := read_cache(run_dir/'metrics.json', read_json)) and m.get('test'):
-        changed = {k: (m['config'][k], v) for k, v in params.items() if k in m['config'] and k not in FREE_OPTIONS and m['config'][k] != v}
-        now = store_id(resolve_dataset(params['dataset'], params.get('data_dir')).processed)
-        if now and m.get('store', now) != now: return another_store(run_dir, m['store'], now)
-        return f'{run_dir} was made with other options {changed}; move it away or use another folder' if changed else ''
-    run_dir.mkdir(parents=True, exist_ok=True)
-    try: pm.execute_notebook(project_root()/'nbs'/'05_pretrain.ipynb', run_dir/'05_pretrain.ipynb', parameters=params, progress_bar=False)
-    except pm.PapermillExecutionError as e: return f'failed: {e.ename}: {e.evalue}'.splitlines()[0]
-    return ''
-
-def _sweep_row(run_dir:Path, dataset:str, batch:int, lr:float) -> dict:
-    "One row of Table 1 from a run's metrics (or its failure)."
-    row = dict(dataset=dataset, batch_size=batch, lr=lr)
-    m = read_cache(run_dir/'metrics.json', read_json) or {}
-    if not m.get('test'): return dict(row, status=(run_dir/'error.txt').read_text().strip() if (run_dir/'error.txt').exists() else 'not run')
-    return dict(row, status='ok', epochs=m['config']['epochs'], best_epoch=m['best_epoch'], val=m['best_val'], test=m['test']['auc_q'],
-                test_d=np.mean([m['test']['auc_d1'], m['test']['auc_d2']]), untrained_d=m['floors']['untrained_d1'],
-                pixel_difference=m['floors']['pixel_difference'], rho_q_contrast=m['test'].get('rho_q_contrast'), rho_d_pixel=m['test'].get('rho_d_pixel'))
-
-def best_rows(table:pd.DataFrame) -> pd.Series:
-    "True for the finished run with the highest finite validation AUC (none when no run has one)."
-    ok = table.val.where(table.status == 'ok') if 'val' in table else pd.Series(np.nan, table.index)
-    return table.index == (ok.idxmax() if ok.notna().any() else None)
-
-def sweep(dataset:str, # dataset name {source}{patch}
-          batch_sizes:str='64,128,256,512,1024,2048', # effective batch sizes, comma-separated
-          lrs:str='1e-3,1e-4,1e-5,1e-6,1e-7', # learning rates, comma-separated
-          micro_batch:int=256, # largest batch of one forward pass; larger batches accumulate
-          epochs:int=50, # epochs of every run
-          limit:int=0, # at most this many samples per split (0: all)
-          data_dir:str|None=None, # data root
-          out:str|None=None, # folder of the sweep (default runs/{dataset}/siamese/sweep)
-          seed:int=0, # seed of every run
-          device:str='auto' # auto, cpu or cuda
-         ) -> pd.DataFrame:
-    "Table 1's grid search: a papermill run of 05_pretrain per batch size and learning rate; rows in `out/table1.csv`."
-    out, rows = Path(out or project_root()/'runs'/dataset/'siamese'/'sweep'), []
-    check_options(sweep, locals(), SWEEP_RULES)
-    if any(b != int(b) for b in _floats(batch_sizes, 'batch_sizes')): raise OptionError(f'option batch_sizes: whole numbers needed, got {batch_sizes!r}')
-    grid = [(int(b), lr) for b in _floats(batch_sizes, 'batch_sizes') for lr in _floats(lrs, 'lrs')]
-    for batch, lr in grid:
-        run_dir = out/f'B{batch}_lr{lr:g}'
-        params = dict(dataset=dataset, method='siamese', epochs=epochs, batch_size=min(batch, micro_batch), accumulate=max(1, batch//micro_batch),
-                      lr=lr, limit=limit, data_dir=data_dir, run_dir=str(run_dir), seed=seed, device=device, resume=True)
-        (run_dir/'error.txt').unlink(missing_ok=True)
-        if why := run_notebook(run_dir, params): (run_dir/'error.txt').write_text(why)
-        rows.append(_sweep_row(run_dir, dataset, batch, lr))
-        table = pd.DataFrame(rows)
-        with atomic_write(out/'table1.csv', newline='') as f: table.to_csv(f, index=False)
-    table['best'] = best_rows(table)
-    if not table.best.any(): warnings.warn(f'{dataset}: no run has a finite validation AUC (a validation split with one class?); no best row')
-    with atomic_write(out/'table1.csv', newline='') as f: table.to_csv(f, index=False)
-    return table

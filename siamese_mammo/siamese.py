@@ -5,7 +5,8 @@
 # %% ../nbs/06_siamese.ipynb #895c58ee
 from __future__ import annotations
 import contextlib, warnings
-from typing import Callable, Iterable, Protocol
+from functools import partial
+from typing import Callable, Iterable, Protocol, runtime_checkable
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -16,9 +17,9 @@ from scipy.stats import rankdata, spearmanr
 from sklearn.mixture import GaussianMixture
 
 # %% auto #0
-__all__ = ['EMBEDDING', 'CUTOFFS', 'SCORES', 'encoder', 'to_input', 'SiameseNet', 'SoftLabeller', 'GMMLabeller',
-           'soft_label_loss', 'cross_loss', 'auc_rows', 'average_auc', 'pair_statistics', 'pair_scores', 'follows',
-           'unwrap', 'evaluating', 'SiameseMethod', 'figure4']
+__all__ = ['EMBEDDING', 'MIXTURE', 'CUTOFFS', 'Gather', 'SCORES', 'encoder', 'to_input', 'SiameseNet', 'SoftLabeller',
+           'GMMLabeller', 'soft_label_loss', 'cross_loss', 'auc_rows', 'average_auc', 'PretrainMethod', 'MethodBase',
+           'pair_statistics', 'pair_scores', 'follows', 'unwrap', 'evaluating', 'SiameseMethod', 'figure4']
 
 # %% ../nbs/06_siamese.ipynb #0e1932f8
 EMBEDDING = 512
@@ -62,9 +63,12 @@ class SoftLabeller(Protocol):
     def state_dict(self) -> dict: ...
     def load_state_dict(self, state:dict): ...
 
+MIXTURE = dict(max_iter=10, tol=1e-2, reg_covar=5e-4)   # DivideMix's EM settings: the defaults of every run
+
 class GMMLabeller:
     "Two-component Gaussian mixture on min-max normalised distances; P = posterior of the larger-mean component."
-    def __init__(self, max_iter:int=10, tol:float=1e-2, reg_covar:float=5e-4, seed:int=0):
+    def __init__(self, max_iter:int=MIXTURE['max_iter'], tol:float=MIXTURE['tol'], reg_covar:float=MIXTURE['reg_covar'],
+                 seed:int=0):
         self.options = dict(n_components=2, max_iter=max_iter, tol=tol, reg_covar=reg_covar, random_state=seed)
         self.gmm, self.lo, self.scale = None, 0.0, 1.0
 
@@ -144,6 +148,45 @@ def average_auc(score:np.ndarray, # higher = more likely abnormal (1 - q, or D)
     positive = positive[positive.any(1) & ~positive.all(1)]
     return float(auc_rows(positive, np.asarray(score)).mean()) if len(positive) else float('nan')
 
+# %% ../nbs/06_siamese.ipynb #b3970618
+Gather = Callable[[np.ndarray], np.ndarray]   # concatenates an array over the processes of a run (the identity in one)
+def _same(a): return a
+
+@runtime_checkable
+class PretrainMethod(Protocol):
+    "What the training loop calls on a pretraining method, and nothing else."
+    unit:str               # what a sample is: 'pairs' (N, 2, P, P) or 'singles' (P, P)
+    select:str             # the validation metric that picks the best epoch
+    maximise:bool          # whether a higher `select` is better
+    base_lr:float          # the LARS learning rate when the run gives none
+    scale_lr:bool          # whether that rate is scaled by the effective batch / 256 (SimCLR, BYOL)
+    nets:list[nn.Module]   # the networks the loop optimises, one LARS each (wrapped by DDP when distributed)
+
+    @classmethod
+    def from_config(cls, cfg, store, device) -> PretrainMethod:
+        "The method for a run's options (`PretrainConfig`) and patch store, its networks on `device`."
+    def begin(self, batches:Iterable, gather:Gather) -> dict: "A fresh run's initial pass over the training batches; a log."
+    def floors(self, batches:Iterable, gather:Gather) -> dict: "Scores that need no training, on the test batches."
+    def loss(self, x:torch.Tensor, rows:torch.Tensor) -> torch.Tensor: "The loss of one micro-batch and its store rows."
+    def after_step(self, step:int, steps:int): "Called after optimiser step `step` of `steps`."
+    def end_epoch(self, gather:Gather) -> dict: "Called after each epoch's training pass; a log."
+    def evaluate(self, batches:Iterable, gather:Gather) -> dict: "Validation or test metrics, `select` among them."
+    def artifacts(self) -> dict[str, np.ndarray]: "Arrays saved after each epoch (`distances.npz`; nothing when empty)."
+    def encoders(self) -> dict[str, nn.Module]: "The encoders a finished run saves, by file stem."
+    def state_dict(self) -> dict: "The method's own state beyond its networks (labellers, targets)."
+    def load_state_dict(self, state:dict): "Restore `state_dict`."
+
+class MethodBase:
+    "The optional hooks of `PretrainMethod`, each doing nothing; a method overrides what it needs."
+    scale_lr = False
+    def begin(self, batches:Iterable, gather:Gather=_same) -> dict: return {}
+    def floors(self, batches:Iterable, gather:Gather=_same) -> dict: return {}
+    def after_step(self, step:int, steps:int): pass
+    def end_epoch(self, gather:Gather=_same) -> dict: return {}
+    def artifacts(self) -> dict[str, np.ndarray]: return {}
+    def state_dict(self) -> dict: return {}
+    def load_state_dict(self, state:dict): pass
+
 # %% ../nbs/06_siamese.ipynb #2d07dddd
 SCORES = ('index', 'd1', 'q1', 'd2', 'q2', 'pixel', 'contrast')   # the columns kept per pair, in this order (training keeps the first five)
 
@@ -187,9 +230,9 @@ def evaluating(nets:list[nn.Module]):
     finally:
         for net in nets: net.train()
 
-class SiameseMethod:
+class SiameseMethod(MethodBase):
     "Two Siamese networks trained on each other's GMM soft labels (or their own, with loss='single')."
-    unit, select, maximise = 'pairs', 'auc_q', True
+    unit, select, maximise, base_lr = 'pairs', 'auc_q', True, 1e-3   # the rate is used as given (no batch scaling)
 
     def __init__(self, A:np.ndarray, # abnormal area of every pair in the store, by row
                  loss:str='cross', # cross (eqs. 3-4) or single (eq. 2)
@@ -200,6 +243,12 @@ class SiameseMethod:
         self.nets = [SiameseNet().to(self.device) for _ in range(2)]
         self.labellers = [labeller() for _ in range(2)]
         self._seen = []
+
+    @classmethod
+    def from_config(cls, cfg, store, device) -> SiameseMethod:
+        "The two networks of a run, with GMM labellers made from its mixture options."
+        labeller = partial(GMMLabeller, cfg.gmm_max_iter, cfg.gmm_tol, cfg.gmm_reg_covar, cfg.seed)
+        return cls(store.table.A.to_numpy(), cfg.loss, labeller, device)
 
     def _forward(self, x):
         return [net(x) for net in self.nets]

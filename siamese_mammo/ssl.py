@@ -15,17 +15,20 @@ from lightly.models.modules.heads import BYOLPredictionHead, BYOLProjectionHead,
 from lightly.models.utils import deactivate_requires_grad, update_momentum
 from lightly.utils.debug import std_of_l2_normalized
 from lightly.utils.scheduler import cosine_schedule
-from .siamese import EMBEDDING, encoder, evaluating, unwrap
+from .siamese import EMBEDDING, MethodBase, encoder, evaluating, unwrap
 
 # %% auto #0
-__all__ = ['mammo_augment', 'augment_grid', 'mias_patches', 'Backbone', 'SSLMethod', 'SimCLRMethod', 'BYOLMethod']
+__all__ = ['AUGMENT', 'BYOL_MOMENTUM', 'mammo_augment', 'augment_grid', 'mias_patches', 'Backbone', 'SSLMethod', 'SimCLRMethod',
+           'BYOLMethod']
 
 # %% ../nbs/07_ssl.ipynb #64f2a791
+AUGMENT = dict(crop_scale=0.4, gamma=1.4, contrast=1.25, flip=0.5)   # the defaults of every SimCLR and BYOL run
+
 def mammo_augment(patch:int, # output side in pixels
-                  crop_scale:float=0.4, # smallest crop, as a fraction of the patch area
-                  gamma:float=1.4, # gamma drawn from [1/gamma, gamma]
-                  contrast:float=1.25, # contrast factor drawn from [1/contrast, contrast]
-                  flip:float=0.5 # probability of each flip
+                  crop_scale:float=AUGMENT['crop_scale'], # smallest crop, as a fraction of the patch area
+                  gamma:float=AUGMENT['gamma'], # gamma drawn from [1/gamma, gamma]
+                  contrast:float=AUGMENT['contrast'], # contrast factor drawn from [1/contrast, contrast]
+                  flip:float=AUGMENT['flip'] # probability of each flip
                  ) -> nn.Module:
     "Random views of a (B, 1, P, P) batch in [0, 1]: resized crop, flips, gamma and contrast, per sample."
     return K.AugmentationSequential(
@@ -78,14 +81,22 @@ class Backbone(nn.Module):
         h = self.encoder(x)
         return h, self.prediction(self.projection(h))
 
-class SSLMethod:
+class SSLMethod(MethodBase):
     "What SimCLR and BYOL share: two views per patch, a validation loss on fixed views, a collapse monitor."
-    unit, select, maximise, base_lr = 'singles', 'loss', False, 0.3
+    unit, select, maximise, scale_lr = 'singles', 'loss', False, True
 
     def __init__(self, patch:int, device:torch.device|str='cpu', seed:int=0, **augment):
         self.device, self.seed = torch.device(device), seed
         self.augment = mammo_augment(patch, **augment).to(self.device)
         self._spread = []
+
+    @classmethod
+    def from_config(cls, cfg, store, device) -> SSLMethod:
+        "The method for a run's options: its augmentations (and BYOL's momentum) from `cfg`."
+        return cls(store.pairs.shape[-1], device, cfg.seed, **cls.config_options(cfg))
+
+    @staticmethod
+    def config_options(cfg) -> dict: return {k: getattr(cfg, k) for k in AUGMENT}
 
     def views(self, x:torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         "Two random views of a (B, P, P) batch."
@@ -98,8 +109,6 @@ class SSLMethod:
         self._spread.append(std_of_l2_normalized(h.detach().float()).item())
         return loss
 
-    def begin(self, batches:Iterable, gather:Callable=lambda a: a) -> dict: return {}
-    def floors(self, batches:Iterable, gather:Callable=lambda a: a) -> dict: return {}
     def end_epoch(self, gather:Callable=lambda a: a) -> dict:
         spread, self._spread = float(np.mean(gather(np.array(self._spread)))), []
         return dict(embedding_std=spread)
@@ -116,8 +125,6 @@ class SSLMethod:
         return dict(loss=float(np.average(loss, weights=n)), embedding_std=float(np.average(spread, weights=n)))
 
     def encoders(self) -> dict[str, nn.Module]: return {'encoder': unwrap(self.nets[0]).encoder}
-    def state_dict(self) -> dict: return {}
-    def load_state_dict(self, state:dict): pass
 
 # %% ../nbs/07_ssl.ipynb #1462038e
 class SimCLRMethod(SSLMethod):
@@ -135,10 +142,12 @@ class SimCLRMethod(SSLMethod):
         return self.criterion(z1, z2), h[:len(v1)]
 
 # %% ../nbs/07_ssl.ipynb #fc91eadb
+BYOL_MOMENTUM = 0.996   # the target's momentum at the start of a run (cosine to 1 over the run)
+
 class BYOLMethod(SSLMethod):
     "BYOL on single patches (lightly's heads, loss and momentum update)."
     base_lr = 0.2
-    def __init__(self, patch:int, device:torch.device|str='cpu', seed:int=0, momentum:float=0.996, **augment):
+    def __init__(self, patch:int, device:torch.device|str='cpu', seed:int=0, momentum:float=BYOL_MOMENTUM, **augment):
         super().__init__(patch, device, seed, **augment)
         self.nets = [Backbone(BYOLProjectionHead(EMBEDDING, 4096, 256), BYOLPredictionHead(256, 4096, 256)).to(self.device)]
         self.target = Backbone(copy.deepcopy(self.nets[0].projection)).to(self.device)
@@ -151,6 +160,9 @@ class BYOLMethod(SSLMethod):
         h, p = wrap(self.nets[0])(torch.cat([v1, v2]))
         with torch.no_grad(): t = self.target(torch.cat([v2, v1]))[1]   # each view's target is the other view
         return self.criterion(p.float(), t.float()), h[:len(v1)]
+
+    @staticmethod
+    def config_options(cfg) -> dict: return dict(SSLMethod.config_options(cfg), momentum=cfg.ema)
 
     def after_step(self, step:int, steps:int):
         "Move the target towards the online network after optimiser step `step` of `steps`."

@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 from scipy import ndimage
 from tqdm.auto import tqdm
-from .io import atomic_write, write_dicom, breast_mask, PAPER_SIZE
-from .datasets import DatasetError, _birads, patient_split, worst_finding
+from .core import DatasetError, atomic_write
+from .io import write_dicom, breast_mask, PAPER_SIZE
+from .datasets import patient_split, worst_finding
 from .validation import Count, ImageSize, Seed, check_options
 
 # %% auto #0
@@ -393,6 +394,8 @@ def _write_csv(path:Path, cols:list[str], rows:list[dict]):
     "Write rows to a CSV, atomically."
     with atomic_write(path, newline='') as f:
         w = csv.DictWriter(f, cols, extrasaction='ignore'); w.writeheader(); w.writerows(rows)
+
+def _birads(v) -> float: return float(str(v).split()[-1]) if isinstance(v, str) and v.strip() else np.nan
 
 def official_split(breasts:list[dict], seed:int) -> dict[str,str]:
     "VinDr's official split of a synthetic set: a fifth of the studies as test, stratified as the adapters' splits (`worst_finding`)."

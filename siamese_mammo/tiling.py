@@ -11,9 +11,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
-from .io import PAPER_SIZE, BadImage, atomic_write
-from .datasets import READERS, SOURCES, DatasetError, data_root, patient_split, save_exams, save_skips, load_exams
-from .validation import Count, DamagedFile, ImageSize, OptionError, Patch, Seed, Skips, check_options, read_back, read_cache, read_json
+from .core import DamagedFile, DatasetError, OptionError, atomic_write, data_root
+from .io import PAPER_SIZE, BadImage
+from .datasets import READERS, SOURCES, patient_split, resolve_dataset, save_exams, save_skips, load_exams
+from .synth import synth_dataset
+from .validation import Count, ImageSize, Patch, Seed, Skips, check_options, read_back, read_cache, read_json
 from .registration import Registered, bilateral_pairs, boxes_to_fixed, load_resized, match_intensity, register_pair
 
 # %% auto #0
@@ -21,7 +23,7 @@ __all__ = ['MAX_BACKGROUND', 'MAX_DISAGREEMENT', 'DROP_REASONS', 'PAIR_COLUMNS',
            'PREPARE_RULES', 'grid_cells', 'abnormal_area', 'cell_fractions', 'keep_cells', 'to_patches', 'is_roi',
            'centred_cell', 'PairResult', 'pair_records', 'labelled_patches', 'excluded_pair', 'process_pair',
            'part_name', 'fresh_parts', 'save_part', 'load_part', 'part_done', 'write_npy', 'assemble', 'parse_shard',
-           'prepare', 'PatchStore', 'open_store', 'figure3']
+           'prepare', 'PatchStore', 'open_store', 'ensure_prepared', 'figure3']
 
 # %% ../nbs/04_tiling.ipynb #a2768e59
 def grid_cells(size:tuple[int,int], # image (height, width)
@@ -339,6 +341,20 @@ def open_store(out:Path|str) -> PatchStore:
         raise DamagedFile(f'{out}: the stores disagree with their tables ({len(store.pairs)} pairs for {len(store.table)} rows, '
                           f'{len(store.labelled)} labelled patches for {len(store.labelled_table)} rows): {remedy}')
     return store
+
+# %% ../nbs/04_tiling.ipynb #eb393bb3
+def ensure_prepared(dataset:str, # dataset name {source}{patch}
+                    data_dir:Path|str|None=None, # data root
+                    patients:int=50, # women in a synthetic set made because it is absent
+                    seed:int=0 # seed of the synthetic set and of the split
+                   ) -> Path:
+    "The processed folder of `dataset`, made first when absent: a synthetic raw set, then its stores."
+    ds = resolve_dataset(dataset, data_dir)
+    if not (ds.processed/'summary.json').exists():
+        if ds.source.synthetic and not ds.has_raw(): synth_dataset(ds.raw, patients, seed, format=ds.source.synthetic)
+        ds.require_raw()
+        prepare(ds.source.name, ds.patch, raw=ds.raw, out=ds.processed, seed=seed)
+    return ds.processed
 
 # %% ../nbs/04_tiling.ipynb #2cb92b81
 def figure3(out:Path|str, # a prepared dataset folder

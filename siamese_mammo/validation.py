@@ -10,25 +10,14 @@ from pathlib import Path
 from typing import Annotated, Literal
 import pandas as pd
 from pydantic import TypeAdapter, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model, model_validator
+from .core import DamagedFile, OptionError, UserError
 from .io import VIEWS
 
 # %% auto #0
 __all__ = ['Count', 'NonNegative', 'Seed', 'Rate', 'Fraction', 'Side', 'Patch', 'ImageSize', 'SKIP_COLUMNS', 'PlainName', 'Text',
            'Number', 'BIRADS', 'Density', 'Categories', 'MIAS_CLASSES', 'MIAS_FIELDS', 'MiasPixel', 'OMIDB_TABLES',
-           'UserError', 'OptionError', 'DamagedFile', 'choice', 'check_options', 'Skips', 'read_json', 'read_back',
-           'read_cache', 'plain_name', 'check_box', 'VindrRow', 'valid_rows', 'MiasRow', 'mias_fields', 'OmidbImageDb',
-           'omidb_client_problem', 'inside']
-
-# %% ../nbs/01a_validation.ipynb #ae758f93
-class UserError(ValueError):
-    "An input, option or file that the user can fix; notebooks and the command show it as one line."
-    def _render_traceback_(self): return [f'{type(self).__name__}: {self}']
-
-class OptionError(UserError):
-    "An option of a command outside its type or range."
-
-class DamagedFile(UserError):
-    "A file that a stage wrote (a store, a checkpoint, a table) and that can no longer be read."
+           'choice', 'check_options', 'Skips', 'read_json', 'read_back', 'read_cache', 'plain_name', 'check_box',
+           'VindrRow', 'valid_rows', 'MiasRow', 'mias_fields', 'OmidbImageDb', 'omidb_client_problem', 'inside']
 
 # %% ../nbs/01a_validation.ipynb #e3f1c427
 Count = Annotated[int, Field(ge=1)]             # 1, 2, ...

@@ -8,7 +8,8 @@ run did before recording its floors), scores the test pairs with them and with `
 """
 import sys, json
 import numpy as np, torch
-from siamese_mammo.pretrain import PretrainConfig, setup, load_model_state
+from siamese_mammo.options import PretrainConfig
+from siamese_mammo.pretrain import setup, load_model_state
 from siamese_mammo.siamese import average_auc, pair_scores
 from siamese_mammo.tiling import open_store
 
