@@ -8,7 +8,7 @@ patch at a time inside `--workers` DataLoader worker processes (the usual torchv
 then moved to the device. Output: augmented patches (views) per second of each and their ratio, in one run.
 """
 import argparse, json, os, time
-import numpy as np, torch
+import torch
 from torch.utils.data import DataLoader, Dataset
 from siamese_mammo.core import pick_device
 from siamese_mammo.pretrain import PatchSet, make_loader, on_device, split_rows

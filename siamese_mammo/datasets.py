@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_datasets.ipynb #8e452b38
 from __future__ import annotations
-import ast, json, os, re, time
+import json, os, re
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -12,7 +12,7 @@ import omidb
 import pandas as pd
 from loguru import logger
 from omidb.events import SideOpinion
-from .core import DATA_ENV, DatasetError, DatasetNotFound, UserError, atomic_write, data_root, project_root
+from .core import DatasetError, DatasetNotFound, atomic_write, data_root, project_root
 from .io import BadImage, PAPER_SIZE, VIEWS, read_dicom_header, read_pgm, pseudonym, scale_boxes
 from .validation import MIAS_FIELDS, MiasRow, omidb_client_problem, Skips, VindrRow, check_box, inside, mias_fields, plain_name, read_back, valid_rows
 

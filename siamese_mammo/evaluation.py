@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_evaluation.ipynb #fb79a4e7
 from __future__ import annotations
-import hashlib, json
+import hashlib
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -13,7 +13,7 @@ from torch import nn
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.preprocessing import StandardScaler
-from .core import DatasetError, atomic_write, pick_device, runs_root, seed_everything
+from .core import atomic_write, pick_device, runs_root, seed_everything
 from .datasets import resolve_dataset
 from .validation import check_options, choice, Count, read_cache, Seed
 from .tiling import PatchStore, open_store

@@ -12,7 +12,7 @@ import pydicom
 from pydicom.pixels import apply_modality_lut, apply_voi_lut
 from PIL import Image
 import SimpleITK as sitk
-from .core import atomic_write, data_root
+from .core import data_root
 
 # %% auto #0
 __all__ = ['SALT_ENV', 'VIEWS', 'PAPER_SIZE', 'BadImage', 'to_uint16', 'DicomInfo', 'pseudonym', 'project_salt',

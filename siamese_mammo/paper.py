@@ -6,7 +6,6 @@
 from __future__ import annotations
 import json, subprocess
 from pathlib import Path
-import numpy as np
 import pandas as pd
 from .core import OptionError, atomic_write, runs_root
 from .validation import Seed, check_options, choice

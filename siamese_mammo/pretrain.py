@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_pretrain.ipynb #3f29dff4
 from __future__ import annotations
-import contextlib, hashlib, json, math, os, time
+import contextlib, hashlib, json, math, os, random, time
 from dataclasses import dataclass, asdict
 from functools import partial
 from pathlib import Path
@@ -23,7 +23,7 @@ from .core import DatasetError, atomic_write, pick_device, seed_everything
 from .datasets import Dataset
 from .validation import read_back, read_json
 from .tiling import PatchStore, open_store
-from .siamese import PretrainMethod, encoder, figure4, to_input, unwrap
+from .siamese import PretrainMethod, encoder, to_input, unwrap
 from .options import PretrainConfig, build_method, check_resumable, learning_rate
 
 # %% auto #0

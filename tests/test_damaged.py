@@ -1,5 +1,5 @@
 "Damaged and unusual inputs: each ends in a recorded skip naming its reason, or in one line naming the option or file, never a traceback."
-import json, os, shutil, subprocess, sys
+import os, shutil, subprocess, sys
 from pathlib import Path
 import numpy as np, pandas as pd, pydicom, pytest
 from hypothesis import HealthCheck, given, settings, strategies as st

@@ -1,6 +1,4 @@
 "papermill really injects parameters into nbs/05_pretrain.ipynb, and a missing dataset ends it in one clear line."
-import json
-from pathlib import Path
 
 def test_injected_dataset_is_used(run, tmp_path):
     "-p dataset vindr96 reaches the notebook: the run ends with the missing-dataset line naming vindr96 and VinDr-Mammo."

@@ -152,3 +152,14 @@ def test_paper_chain_writes_tables_and_figures_and_reuses_runs(omidb, tmp_path):
     assert again.returncode == 0, again.stderr[-3000:]
     assert {p: p.stat().st_mtime_ns for p in (tmp_path/'runs').rglob('*.pt')} == stamps   # no run retrained
     assert pd.read_csv(tmp_path/'fig'/'table2.csv').equals(t2)
+
+def test_gpu_check_runs_tiny_on_cpu(data, tmp_path):
+    "benchmarks/gpu_check.py --tiny: the GPU check's JSON on CPU, so that the script keeps working where no GPU is."
+    out = tmp_path/'gpu_check.json'
+    p = subprocess.run([sys.executable, 'benchmarks/gpu_check.py', '--tiny', '--data-dir', data, '--dataset', 'synth32', '--out', out],
+                       cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr[-3000:]
+    r = json.loads(out.read_text())
+    assert set(r['methods']) == {'siamese', 'simclr', 'byol'} and all(m['patches_per_s'] > 0 for m in r['methods'].values())
+    assert r['methods']['siamese']['epoch_over_bare'] > 0 and r['methods']['siamese']['patches'] == 2*r['methods']['simclr']['patches']
+    assert r['ddp_one_process']['returncode'] == 0 and r['ddp_one_process']['processes'] == 1, r['ddp_one_process']
