@@ -28,7 +28,8 @@ class PerSample(Dataset):
 def _sync(device):
     if device.type == 'cuda': torch.cuda.synchronize()
 
-def main(dataset='synth96', patches=4096, batch_size=256, workers=2, device='auto', out='benchmarks/augment_bench.json'):
+def main(dataset='synth96', patches=4096, batch_size=256, workers=2, device='auto',
+         out='benchmarks/augment_bench.json'):
     device, ds = pick_device(device), resolve_dataset(dataset)
     rows = split_rows(open_store(ds.processed).table, 'train', 'singles', patches)
     data = PatchSet(ds.processed/'pairs.npy', rows, 'singles')
@@ -45,8 +46,10 @@ def main(dataset='synth96', patches=4096, batch_size=256, workers=2, device='aut
     _sync(device); per_sample_s = time.perf_counter() - t0
 
     views = 2*len(data)
-    result = dict(dataset=dataset, device=str(device), cpu_count=os.cpu_count(), patches=len(data), views=views, batch_size=batch_size,
-                  workers=workers, batched_views_per_s=round(views/batched_s), per_sample_views_per_s=round(views/per_sample_s),
+    result = dict(dataset=dataset, device=str(device), cpu_count=os.cpu_count(), patches=len(data), views=views,
+                  batch_size=batch_size,
+                  workers=workers, batched_views_per_s=round(views/batched_s),
+                  per_sample_views_per_s=round(views/per_sample_s),
                   batched_over_per_sample=round(per_sample_s/batched_s, 2))
     with open(out, 'w') as f: json.dump(result, f, indent=1)
     print(json.dumps(result, indent=1))

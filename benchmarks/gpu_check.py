@@ -33,7 +33,8 @@ def timed_epoch(run, epoch:int) -> float:
     "Seconds of one training epoch of `run`."
     n = len(run.loaders['train'])
     _sync(run.device); t0 = time.perf_counter()
-    train_epoch(run.method, run.opts, run.scheds, run.batches('train', epoch), n, 1, epoch, run.device, False, run.steps)
+    train_epoch(run.method, run.opts, run.scheds, run.batches('train', epoch), n, 1, epoch, run.device, False,
+                run.steps)
     _sync(run.device); return time.perf_counter() - t0
 
 def method_rates(cfg:dict) -> dict:
@@ -47,7 +48,8 @@ def method_rates(cfg:dict) -> dict:
         seconds = timed_epoch(run, 2)
         patches = len(run.loaders['train'].dataset)*(2 if run.method.unit == 'pairs' else 1)
         out[name] = dict(patches_per_s=round(patches/seconds, 1), epoch_s=round(seconds, 3), patches=patches,
-                         peak_gpu_gib=round(torch.cuda.max_memory_allocated()/2**30, 3) if torch.cuda.is_available() else None)
+                         peak_gpu_gib=round(torch.cuda.max_memory_allocated()/2**30,
+                                            3) if torch.cuda.is_available() else None)
         if name == 'siamese':
             run.method.end_epoch()
             bare = bare_pass(run.method.nets, [x for x, _ in run.batches('train', 2)], run.device)
@@ -57,13 +59,16 @@ def method_rates(cfg:dict) -> dict:
 def ddp_run(cfg:dict, run_dir:Path) -> dict:
     "A one-process torchrun of `siamese-mammo pretrain` (one epoch)."
     torchrun = Path(sys.executable).parent/'torchrun'
-    cmd = [str(torchrun), '--standalone', '--nproc_per_node', '1', '-m', 'siamese_mammo.cli', 'pretrain', '--epochs', '1',
-           '--run-dir', str(run_dir), *[a for k, v in cfg.items() if v is not None for a in (f"--{k.replace('_', '-')}", str(v))]]
+    cmd = [str(torchrun), '--standalone', '--nproc_per_node', '1', '-m', 'siamese_mammo.cli', 'pretrain', '--epochs',
+           '1',
+           '--run-dir', str(run_dir),
+           *[a for k, v in cfg.items() if v is not None for a in (f"--{k.replace('_', '-')}", str(v))]]
     t0 = time.perf_counter(); p = subprocess.run(cmd, capture_output=True, text=True)
     metrics = run_dir/'metrics.json'
     processes = json.loads(metrics.read_text())['processes'] if metrics.exists() else None
     return dict(returncode=p.returncode, seconds=round(time.perf_counter() - t0, 1), processes=processes,
-                backend='nccl' if torch.cuda.is_available() else 'gloo', error=p.stderr.strip().splitlines()[-1:] if p.returncode else [])
+                backend='nccl' if torch.cuda.is_available() else 'gloo',
+                error=p.stderr.strip().splitlines()[-1:] if p.returncode else [])
 
 def main(tiny:bool=False, data_dir:str|None=None, dataset:str|None=None, out:str='benchmarks/gpu_check.json'):
     device = pick_device('auto')
@@ -72,11 +77,14 @@ def main(tiny:bool=False, data_dir:str|None=None, dataset:str|None=None, out:str
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(data_dir or tmp)
         make_data(root, dataset, 8 if tiny else 60, (288, 224) if tiny else (576, 448))
-        cfg = dict(dataset=dataset, data_dir=str(root), batch_size=batch, limit=64 if tiny else 4096, lr=1e-2, device=device.type)
+        cfg = dict(dataset=dataset, data_dir=str(root), batch_size=batch, limit=64 if tiny else 4096, lr=1e-2,
+                   device=device.type)
         rates = method_rates(dict(cfg, run_dir=f'{tmp}/runs'))
         ddp = ddp_run(cfg, Path(tmp)/'ddp')
-    result = dict(device=torch.cuda.get_device_name(0) if device.type == 'cuda' else 'cpu', torch=torch.__version__, tiny=tiny,
-                  dataset=dataset, sub_batch=batch, bf16_channels_last=device.type == 'cuda', methods=rates, ddp_one_process=ddp,
+    result = dict(device=torch.cuda.get_device_name(0) if device.type == 'cuda' else 'cpu', torch=torch.__version__,
+                  tiny=tiny,
+                  dataset=dataset, sub_batch=batch, bf16_channels_last=device.type == 'cuda', methods=rates,
+                  ddp_one_process=ddp,
                   cpu_count=os.cpu_count())
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     Path(out).write_text(json.dumps(result, indent=1) + '\n')

@@ -26,7 +26,8 @@ def tile(reg, fixed, moving, patch=96):
     "The tiling step of `process_pair`, on a registered pair."
     cells = grid_cells(reg.fixed.shape, patch)
     cells = cells[keep_cells(reg, patch)[0]]
-    return np.stack([to_patches(reg.fixed, cells), to_patches(reg.moving, cells)], 1), pair_records(fixed, moving, reg, cells)
+    return np.stack([to_patches(reg.fixed, cells), to_patches(reg.moving, cells)], 1), pair_records(fixed, moving, reg,
+                                                                                                    cells)
 
 def main(women=10, workers=2, batches=20, out='benchmarks/prepare_bench.json'):
     tmp = Path(tempfile.mkdtemp())
@@ -57,7 +58,8 @@ def main(women=10, workers=2, batches=20, out='benchmarks/prepare_bench.json'):
     png_s = time.perf_counter() - t0
     assert np.array_equal(batch, batch_png)
 
-    result = dict(women=women, workers=workers, cpu_count=os.cpu_count(), image_pairs=len(pairs), patch_pairs=n_patch_pairs,
+    result = dict(women=women, workers=workers, cpu_count=os.cpu_count(), image_pairs=len(pairs),
+                  patch_pairs=n_patch_pairs,
                   registration_image_pairs_per_s=round(len(pairs)/registration_s, 3),
                   tiling_patch_pairs_per_s_one_process=round(n_patch_pairs/tiling_s, 1),
                   tiling_image_pairs_per_s_one_process=round(len(pairs)/tiling_s, 1),

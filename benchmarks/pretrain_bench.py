@@ -27,10 +27,12 @@ def bare_pass(nets, batches, device) -> float:
     _sync(device); return time.perf_counter() - t0
 
 def main(dataset='synth96', pairs=512, batch_size=32, device='auto', out='benchmarks/pretrain_bench.json'):
-    run = setup(PretrainConfig(dataset=dataset, batch_size=batch_size, limit=pairs, lr=1e-2, device=device, run_dir='/tmp/pretrain_bench'))
+    run = setup(PretrainConfig(dataset=dataset, batch_size=batch_size, limit=pairs, lr=1e-2, device=device,
+                               run_dir='/tmp/pretrain_bench'))
     n = len(run.loaders['train'])
     run.method.begin(run.batches('train'))
-    train_epoch(run.method, run.opts, run.scheds, run.batches('train', 1), n, 1, 1, run.device, False)   # warm-up (allocator, cudnn)
+    # warm-up (allocator, cudnn)
+    train_epoch(run.method, run.opts, run.scheds, run.batches('train', 1), n, 1, 1, run.device, False)
     run.method._seen = []
     _sync(run.device); t0 = time.perf_counter()
     train_epoch(run.method, run.opts, run.scheds, run.batches('train', 2), n, 1, 2, run.device, False)
@@ -40,7 +42,8 @@ def main(dataset='synth96', pairs=512, batch_size=32, device='auto', out='benchm
     bare_s = bare_pass(run.method.nets, batches, run.device)
     d = np.r_[np.random.default_rng(0).normal(1, 0.2, 200_000), np.random.default_rng(1).normal(2, 0.4, 14_942)]
     t0 = time.perf_counter(); GMMLabeller().fit(d); refit_vindr_s = time.perf_counter() - t0
-    result = dict(dataset=dataset, device=str(run.device), torch_threads=torch.get_num_threads(), cpu_count=os.cpu_count(),
+    result = dict(dataset=dataset, device=str(run.device), torch_threads=torch.get_num_threads(),
+                  cpu_count=os.cpu_count(),
                   train_pairs=len(run.loaders['train'].dataset), batch_size=batch_size, micro_batches=n,
                   epoch_s=round(epoch_s, 3), bare_encoders_s=round(bare_s, 3), epoch_over_bare=round(epoch_s/bare_s, 3),
                   refit_both_mixtures_s=round(refit_s, 4), refit_one_mixture_214942_s=round(refit_vindr_s, 3))

@@ -29,16 +29,20 @@ def _add_options(parser:argparse.ArgumentParser, fn):
     docs = docments(fn, full=True)
     for name, d in docs.items():
         if name == 'return': continue
-        kind = parse_size if name == 'size' else {'int': int, 'float': float}.get(str(d.anno).split('|')[0].strip(), str)
+        kind = parse_size if name == 'size' else {'int': int, 'float': float}.get(str(d.anno).split('|')[0].strip(),
+                                                                                  str)
         default = None if d.default is inspect.Parameter.empty else d.default
         if str(d.anno) == 'bool':
-            parser.add_argument('--' + name.replace('_', '-'), dest=name, action=argparse.BooleanOptionalAction, default=default, help=d.docment); continue
-        parser.add_argument('--' + name.replace('_', '-'), dest=name, type=kind, default=default, required=d.default is inspect.Parameter.empty,
+            parser.add_argument('--' + name.replace('_', '-'), dest=name, action=argparse.BooleanOptionalAction,
+                                default=default, help=d.docment); continue
+        parser.add_argument('--' + name.replace('_', '-'), dest=name, type=kind, default=default,
+                            required=d.default is inspect.Parameter.empty,
                             help=f'{d.docment or ""} (default: %(default)s)')
 
 # %% ../nbs/11_cli.ipynb #bd92c8b0
 STAGES = {   # name: (help, the function or dataclass whose parameters are the stage's options)
-    'synth': ('write a synthetic bilateral mammogram dataset in the VinDr-Mammo or OMI-DB layout', 'synth:synth_dataset'),
+    'synth': ('write a synthetic bilateral mammogram dataset in the VinDr-Mammo or OMI-DB layout',
+              'synth:synth_dataset'),
     'prepare': ('register bilateral pairs and tile them into patch stores', 'tiling:prepare'),
     'pretrain': ('pretrain an encoder (one of options.METHODS) on a prepared dataset', 'options:PretrainConfig'),
     'sweep': ("Table 1's grid search over batch size and learning rate (papermill runs of 05_pretrain)", 'sweep:sweep'),
@@ -85,12 +89,14 @@ def _paper(args):
         raise DatasetError(f'{e.ename}: {e.evalue} (executed notebook: {executed})'.splitlines()[0]) from None
     print(f"tables and figures in {params['out']}; executed notebook {executed}")
 
-RUNNERS = {'synth': _synth, 'prepare': _run, 'pretrain': _pretrain, 'sweep': _table, 'evaluate': _table, 'paper': _paper}
+RUNNERS = {'synth': _synth, 'prepare': _run, 'pretrain': _pretrain, 'sweep': _table, 'evaluate': _table,
+           'paper': _paper}
 
 def build_parser(stage:str|None=None # the stage whose options are added (its module is imported)
                 ) -> argparse.ArgumentParser:
     "The `siamese-mammo` argument parser with one subparser per stage."
-    parser = Parser(prog='siamese-mammo', description='Siamese networks with soft labels on screening mammograms (arXiv 2401.05570).')
+    parser = Parser(prog='siamese-mammo',
+                    description='Siamese networks with soft labels on screening mammograms (arXiv 2401.05570).')
     sub = parser.add_subparsers(dest='stage', required=True, metavar='{' + ','.join(STAGES) + '}')
     for name, (help, _) in STAGES.items():
         p = sub.add_parser(name, help=help, description=help); p.set_defaults(run=RUNNERS[name])

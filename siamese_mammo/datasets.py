@@ -14,7 +14,8 @@ from loguru import logger
 from omidb.events import SideOpinion
 from .core import DatasetError, DatasetNotFound, atomic_write, data_root, project_root
 from .io import BadImage, PAPER_SIZE, VIEWS, read_dicom_header, read_pgm, pseudonym, scale_boxes
-from .validation import MIAS_FIELDS, MiasRow, omidb_client_problem, Skips, VindrRow, check_box, inside, mias_fields, plain_name, read_back, valid_rows
+from .validation import (MIAS_FIELDS, MiasRow, omidb_client_problem, Skips, VindrRow, check_box, inside,
+                                      mias_fields, plain_name, read_back, valid_rows)
 
 # %% auto #0
 __all__ = ['SOURCES', 'COLUMNS', 'OUTCOME_RANK', 'VINDR_TABLE', 'VINDR_COLUMNS', 'IMAGE_FIELDS', 'CATEGORY_FLAGS', 'PATHOLOGY',
@@ -104,7 +105,8 @@ def patient_split(patients:list[str], # patient ids (repeats allowed)
                  ) -> dict[str,str]:
     "Assign each distinct patient to train/val/test in the given proportions, reproducibly (within each stratum when given)."
     rng, ids = np.random.default_rng(seed), sorted(set(patients))
-    groups = [ids] if strata is None else [[p for p in ids if strata[p] == c] for c in sorted({strata[p] for p in ids}, key=str)]
+    groups = [ids] if strata is None else [[p for p in ids if strata[p] == c] for c in sorted({strata[p] for p in ids},
+                                                                                              key=str)]
     split = {}
     for group in groups:   # systematic sampling: the k-th of n patients in random order sits at (k + u)/n, u uniform
         position = (np.arange(len(group)) + rng.random())/len(group)
@@ -144,8 +146,10 @@ def keep_bilateral(table:pd.DataFrame, skips:Skips) -> pd.DataFrame:
 
 # %% ../nbs/01_datasets.ipynb #c4b10783
 VINDR_TABLE = 'finding_annotations.csv'
-VINDR_COLUMNS = ['study_id', 'image_id', 'laterality', 'view_position', 'height', 'width', 'breast_birads', 'xmin']   # the least an adapter reads
-IMAGE_FIELDS = ['study_id', 'laterality', 'view_position', 'height', 'width', 'breast_birads', 'breast_density', 'split']   # one value per image
+# the least an adapter reads
+VINDR_COLUMNS = ['study_id', 'image_id', 'laterality', 'view_position', 'height', 'width', 'breast_birads', 'xmin']
+IMAGE_FIELDS = ['study_id', 'laterality', 'view_position', 'height', 'width', 'breast_birads', 'breast_density',
+                'split']   # one value per image
 
 
 def box_in_image(coords, # xmin, ymin, xmax, ymax in original pixels
@@ -157,14 +161,19 @@ def box_in_image(coords, # xmin, ymin, xmax, ymax in original pixels
     "The box clipped to the image and scaled to `size`, as a one-element list; empty (and recorded) if nothing is left."
     h, w = hw
     x0, y0, x1, y1 = np.clip(np.asarray(coords, float), 0, [w, h, w, h])
-    if x1 <= x0 or y1 <= y0: skips.add(item, 'box outside the image', f'box {list(coords)} in an image of {h:g}x{w:g}'); return []
-    return [dict(zip(['xmin', 'ymin', 'xmax', 'ymax'], scale_boxes([x0, y0, x1, y1], hw, size)[0].round(2).tolist()), **labels)]
+    if x1 <= x0 or y1 <= y0: skips.add(item, 'box outside the image',
+                                       f'box {list(coords)} in an image of {h:g}x{w:g}'); return []
+    return [dict(zip(['xmin', 'ymin', 'xmax', 'ymax'], scale_boxes([x0, y0, x1, y1], hw, size)[0].round(2).tolist()),
+                 **labels)]
 
 def read_table(path:Path # a CSV file
               ) -> pd.DataFrame:
     "A CSV as text cells (a byte-order mark ignored), each row's line in the file as its index; bytes that are not UTF-8 are kept for the schema to refuse."
-    try: t = pd.read_csv(path, dtype=str, keep_default_na=False, encoding='utf-8-sig', encoding_errors='surrogateescape')
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeError) as e: raise DatasetError(f'{path}: not a readable CSV table ({str(e).splitlines()[0]})') from None
+    try: t = pd.read_csv(path, dtype=str, keep_default_na=False, encoding='utf-8-sig',
+                         encoding_errors='surrogateescape')
+    except (pd.errors.ParserError, pd.errors.EmptyDataError,
+            UnicodeError) as e: raise DatasetError(f'{path}: not a readable CSV table '
+                                                   f'({str(e).splitlines()[0]})') from None
     if t.empty: raise DatasetError(f'{path}: the table has a header but no rows')
     return t.set_axis(t.index + 2)
 
@@ -173,7 +182,8 @@ def drop_repeated_rows(table:pd.DataFrame, file:str, skips:Skips, item:str) -> p
     first, k = {}, list(table.columns).index(item)
     for line, *values in table.itertuples(name=None):
         if (key := tuple(values)) not in first: first[key] = line
-        else: skips.add(values[k], 'exact duplicate table row', f'{file} line {line} repeats line {first[key]}; dropped, the image kept')
+        else: skips.add(values[k], 'exact duplicate table row',
+                        f'{file} line {line} repeats line {first[key]}; dropped, the image kept')
     return table[~table.duplicated(keep='first')]
 
 def _disagreement(rows:list[VindrRow], lines:list[int]) -> str|None:
@@ -186,8 +196,10 @@ def header_mismatch(info, # the DICOM's `DicomInfo`
                     laterality:str, view:str, hw:tuple[int,int] # what the table says
                    ) -> tuple[str, str]|None:
     "(reason, detail) when the table and the DICOM header disagree on laterality, view or size, else None."
-    checks = [('laterality', info.laterality, laterality), ('view', info.view, view), ('size', (info.height, info.width), tuple(hw))]
-    return next(((f'{k} disagrees with the DICOM', f'table {t}, DICOM header {d}') for k, d, t in checks if d is not None and d != t), None)
+    checks = [('laterality', info.laterality, laterality), ('view', info.view, view),
+              ('size', (info.height, info.width), tuple(hw))]
+    return next(((f'{k} disagrees with the DICOM',
+                  f'table {t}, DICOM header {d}') for k, d, t in checks if d is not None and d != t), None)
 
 # %% ../nbs/01_datasets.ipynb #0eb899ec
 def _vindr_image(raw:Path, image_id:str, rows:list[VindrRow], size, skips:Skips) -> dict|None:
@@ -195,17 +207,21 @@ def _vindr_image(raw:Path, image_id:str, rows:list[VindrRow], size, skips:Skips)
     r, path = rows[0], Path('images')/rows[0].study_id/f'{image_id}.dicom'
     view = VIEWS[r.view_position]
     boxes = [b for f in rows if f.box for b in box_in_image(f.box, (r.height, r.width), size, image_id, skips,
-             category='; '.join(f.finding_categories), birads=np.nan if f.finding_birads is None else float(f.finding_birads), pathology=None)]
+             category='; '.join(f.finding_categories),
+             birads=np.nan if f.finding_birads is None else float(f.finding_birads), pathology=None)]
     problem = (('path outside the dataset folder', str(path)) if not inside(raw, path) else
-               ('BI-RADS 2 or higher without a box', f'BI-RADS {r.breast_birads}') if (r.breast_birads or 0) >= 2 and not boxes else
+               ('BI-RADS 2 or higher without a box',
+                f'BI-RADS {r.breast_birads}') if (r.breast_birads or 0) >= 2 and not boxes else
                ('missing file', str(path)) if not (raw/path).is_file() else None)
     if problem is None:
         try: info = read_dicom_header(raw/path)
         except BadImage as e: problem = (str(e), str(path))
         else: problem = header_mismatch(info, r.laterality, view, (r.height, r.width))
     if problem: skips.add(image_id, *problem); return None
-    return dict(patient_id=info.patient or pseudonym(r.study_id), study_id=r.study_id, image_id=image_id, laterality=r.laterality,
-                view=view, path=str(path), height=r.height, width=r.width, resized_height=size[0], resized_width=size[1],
+    return dict(patient_id=info.patient or pseudonym(r.study_id), study_id=r.study_id, image_id=image_id,
+                laterality=r.laterality,
+                view=view, path=str(path), height=r.height, width=r.width, resized_height=size[0],
+                resized_width=size[1],
                 breast_birads=np.nan if r.breast_birads is None else float(r.breast_birads), density=r.breast_density,
                 outcome=None, boxes=boxes, split=r.split)
 
@@ -221,7 +237,8 @@ def _vindr_rows(raw:Path, skips:Skips) -> dict[str, list[VindrRow]]:
     for image_id, g in ann.assign(_k=range(len(ann))).groupby(ann.image_id.str.strip(), sort=False):
         if image_id in bad: continue   # already recorded with the row's problem
         rows = [parsed[k] for k in g._k]
-        if why := _disagreement(rows, list(g.index)): skips.add(image_id, 'rows of one image disagree', f'{VINDR_TABLE}: {why}'); continue
+        if why := _disagreement(rows, list(g.index)): skips.add(image_id, 'rows of one image disagree',
+                                                                f'{VINDR_TABLE}: {why}'); continue
         images[image_id] = rows
     return images
 
@@ -231,7 +248,9 @@ def read_vindr(raw:Path|str, # folder holding finding_annotations.csv and images
               ) -> tuple[pd.DataFrame, Skips]:
     "The exam table of a VinDr-Mammo copy (or a synthetic set in its layout), with the skipped inputs."
     raw, skips = Path(raw), Skips()
-    rows = [row for image_id, found in _vindr_rows(raw, skips).items() if (row := _vindr_image(raw, image_id, found, size, skips))]
+    rows = [row for image_id, found in _vindr_rows(raw,
+                                                   skips).items() if (row := _vindr_image(raw, image_id, found, size,
+                                                                                          skips))]
     table = keep_bilateral(pd.DataFrame(rows, columns=COLUMNS), skips)
     return _official_split(table, seed), skips
 
@@ -241,7 +260,8 @@ def _official_split(table:pd.DataFrame, seed:int, val_fraction:float=0.125) -> p
     return table.assign(split=[('test' if s == 'test' else 'val' if val.get(p) == 'val' else 'train') for p, s in zip(table.patient_id, table.split)])
 
 # %% ../nbs/01_datasets.ipynb #75979fa5
-CATEGORY_FLAGS = [('mass', 'Mass'), ('suspicious_calcifications', 'Suspicious Calcification'), ('calcifications', 'Suspicious Calcification'),
+CATEGORY_FLAGS = [('mass', 'Mass'), ('suspicious_calcifications', 'Suspicious Calcification'),
+                  ('calcifications', 'Suspicious Calcification'),
                   ('architectural_distortion', 'Architectural Distortion'), ('focal_asymmetry', 'Focal Asymmetry')]
 PATHOLOGY = {'B5': 'M', 'H5': 'M', 'C5': 'M', 'B2': 'B', 'H2': 'B', 'C2': 'B'}
 
@@ -305,7 +325,8 @@ def read_omidb(raw:Path|str, # folder holding data/ and images/ of OMI-DB
         for episode, study, image in _omidb_images(raw, client_id):
             seen.add(image.id)
             path = Path('images')/client_id/study.id/f'{image.id}.dcm'
-            if problem := _omidb_problem(raw, path, client_id, study.id, image.id): skips.add(image.id, *problem); continue
+            if problem := _omidb_problem(raw, path, client_id, study.id, image.id): skips.add(image.id,
+                                                                                              *problem); continue
             try: info = read_dicom_header(raw/path)
             except BadImage as e: skips.add(image.id, str(e)); continue
             if info.laterality not in ('L', 'R'): skips.add(image.id, 'unknown laterality'); continue
@@ -313,10 +334,14 @@ def read_omidb(raw:Path|str, # folder holding data/ and images/ of OMI-DB
             try: marks = [(m, _mark_box(m)) for m in image.marks]
             except (TypeError, ValueError) as e: skips.add(image.id, 'invalid mark box', str(e)); continue
             boxes = [b for m, box in marks for b in box_in_image(box, (info.height, info.width), size, image.id, skips,
-                                                                 category=_mark_category(m), birads=np.nan, pathology=_mark_pathology(m, episode))]
-            rows.append(dict(patient_id=pseudonym(client_id), study_id=study.id, image_id=image.id, laterality=info.laterality, view=info.view,
-                             path=str(path), height=info.height, width=info.width, resized_height=size[0], resized_width=size[1],
-                             breast_birads=np.nan, density=None, outcome=_side_outcome(episode, info.laterality), boxes=boxes, split=None))
+                                                                 category=_mark_category(m), birads=np.nan,
+                                                                 pathology=_mark_pathology(m, episode))]
+            rows.append(dict(patient_id=pseudonym(client_id), study_id=study.id, image_id=image.id,
+                             laterality=info.laterality, view=info.view,
+                             path=str(path), height=info.height, width=info.width, resized_height=size[0],
+                             resized_width=size[1],
+                             breast_birads=np.nan, density=None, outcome=_side_outcome(episode, info.laterality),
+                             boxes=boxes, split=None))
         unlinked, problem = _on_disk(raw/'data'/client_id) - seen, omidb_client_problem(raw/'data'/client_id)
         for img in sorted(unlinked):
             if problem: skips.add(img, 'unreadable OMI-DB client table', problem)
@@ -332,10 +357,12 @@ def parse_mias_info(path:Path|str, # the database's Info.txt
                    ) -> pd.DataFrame:
     "One row per valid table line of Info.txt: ref, tissue, cls, severity, x, y, radius."
     skips = Skips() if skips is None else skips
-    lines = pd.DataFrame([dict(f, line=n) for n, l in enumerate(Path(path).read_text(errors='replace').splitlines(), 1) if (f := mias_fields(l))])
+    lines = pd.DataFrame([dict(f, line=n) for n, l in enumerate(Path(path).read_text(errors='replace').splitlines(),
+                                                                1) if (f := mias_fields(l))])
     if lines.empty: return pd.DataFrame(columns=MIAS_FIELDS)
     lines = drop_repeated_rows(lines.set_index('line').fillna(''), Path(path).name, skips, 'ref')
-    good = valid_rows([{k: v for k, v in r.items() if v != ''} for r in lines.to_dict('records')], MiasRow, Path(path).name, skips, 'ref', list(lines.index))
+    good = valid_rows([{k: v for k, v in r.items() if v != ''} for r in lines.to_dict('records')], MiasRow,
+                      Path(path).name, skips, 'ref', list(lines.index))
     df = pd.DataFrame([r.model_dump() for _, r in good], columns=MIAS_FIELDS)
     return df.astype({c: 'float' for c in ['x', 'y', 'radius']})
 
@@ -353,7 +380,8 @@ def read_mias(raw:Path|str, # folder holding Info.txt and mdbNNN.pgm
     "The exam table of mini-MIAS (or the part of it on disk), with the skipped inputs."
     raw, skips, rows = Path(raw), Skips(), []
     info = parse_mias_info(raw/'Info.txt', skips)
-    bad = {item for item, reason, _ in skips if reason.startswith('invalid')}   # images with a line that does not fit the schema, already recorded
+    # images with a line that does not fit the schema, already recorded
+    bad = {item for item, reason, _ in skips if reason.startswith('invalid')}
     for ref, g in info[~info.ref.isin(bad)].groupby('ref', sort=True):
         path = raw/f'{ref}.pgm'
         if not path.exists(): skips.add(ref, 'missing file'); continue
@@ -361,9 +389,12 @@ def read_mias(raw:Path|str, # folder holding Info.txt and mdbNNN.pgm
         except BadImage as e: skips.add(ref, str(e)); continue
         num = int(ref[3:]); woman = f'mias{(num + 1)//2:03d}'
         sev = g.severity.dropna()
-        rows.append(dict(patient_id=pseudonym(woman), study_id=woman, image_id=ref, laterality='R' if num % 2 else 'L', view='MLO',
-                         path=path.name, height=img.shape[0], width=img.shape[1], resized_height=size[0], resized_width=size[1],
-                         breast_birads=np.nan, density=g.tissue.iloc[0], outcome='M' if 'M' in set(sev) else 'B' if len(sev) else 'N',
+        rows.append(dict(patient_id=pseudonym(woman), study_id=woman, image_id=ref, laterality='R' if num % 2 else 'L',
+                         view='MLO',
+                         path=path.name, height=img.shape[0], width=img.shape[1], resized_height=size[0],
+                         resized_width=size[1],
+                         breast_birads=np.nan, density=g.tissue.iloc[0],
+                         outcome='M' if 'M' in set(sev) else 'B' if len(sev) else 'N',
                          boxes=[b for r in g.itertuples() for b in _mias_box(r, img.shape[0], size)], split=None))
     return split_by_patient(keep_bilateral(pd.DataFrame(rows, columns=COLUMNS), skips), seed), skips
 
@@ -386,7 +417,8 @@ def save_skips(skips:Skips, out:Path) -> None:
 def save_exams(table:pd.DataFrame, skips:Skips, out:Path|str) -> Path:
     "Write exams.csv (boxes as JSON), skipped.csv and skip_summary.json to `out`; print the summary."
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    with atomic_write(out/'exams.csv', newline='') as f: table.assign(boxes=table.boxes.map(json.dumps)).to_csv(f, index=False)
+    with atomic_write(out/'exams.csv', newline='') as f: table.assign(boxes=table.boxes.map(json.dumps)).to_csv(f,
+                                                                                                                index=False)
     save_skips(skips, out)
     print(f'{len(table)} images of {table.patient_id.nunique()} women; {skips}')
     return out

@@ -67,7 +67,8 @@ def embed(net:nn.Module, # an encoder: (B, 1, P, P) -> (B, 512)
          ) -> np.ndarray:
     "The (n, 512) embeddings of `patches` by the frozen `net`."
     net = net.to(device).eval()
-    out = [net(to_input(torch.from_numpy(np.asarray(patches[i:i + batch])), device)[:, None]).float().cpu() for i in range(0, len(patches), batch)]
+    out = [net(to_input(torch.from_numpy(np.asarray(patches[i:i + batch])),
+                        device)[:, None]).float().cpu() for i in range(0, len(patches), batch)]
     return torch.cat(out).numpy() if out else np.zeros((0, 512), np.float32)
 
 def _store_key(store:PatchStore) -> str:
@@ -110,7 +111,9 @@ def probe(features:list[np.ndarray], # per encoder, (n, d) embeddings of every l
         scale = StandardScaler().fit(x[train])
         head = linear_head(scale.transform(x[train]), y[train], classes, seed=seed, **head_options)
         with torch.no_grad():
-            for s in probs: probs[s] = probs[s] + torch.softmax(head(torch.as_tensor(scale.transform(x[splits == s]), dtype=torch.float32)), 1).numpy()/len(features)
+            for s in probs: probs[s] = probs[s] + torch.softmax(head(torch.as_tensor(scale.transform(x[splits == s]),
+                                                                                     dtype=torch.float32)),
+                                                                                     1).numpy()/len(features)
     return probs
 
 # %% ../nbs/08_evaluation.ipynb #98cd212c
@@ -134,7 +137,9 @@ def _scores(probs:dict, y:np.ndarray, splits:np.ndarray, names:list, seed:int) -
     for s in EVAL_SPLITS:
         ys = y[splits == s]
         counts = ' / '.join(str(int((ys == c).sum())) for c in range(len(names)))
-        if len(np.unique(ys)) < len(names): rows.append(dict(split=s, cls='average', n=counts, status=f'skipped: the {s} split has {counts} patches of {names}')); continue
+        if len(np.unique(ys)) < len(names): rows.append(dict(split=s, cls='average', n=counts,
+                                                             status=f'skipped: the {s} split has {counts} patches of '
+                                                                    f'{names}')); continue
         p = probs[s]
         for k, cls in [(None, 'average')] + (list(enumerate(names)) if len(names) > 2 else []):
             lo, hi = bootstrap_ci(ys, p, k, seed=seed)
@@ -142,7 +147,8 @@ def _scores(probs:dict, y:np.ndarray, splits:np.ndarray, names:list, seed:int) -
     return rows
 
 def evaluate(dataset:str, # dataset name {source}{patch}
-             methods:str='siamese,simclr,byol', # runs to evaluate, each `method` (runs/{dataset}/{method}) or `method=folder`
+             # runs to evaluate, each `method` (runs/{dataset}/{method}) or `method=folder`
+             methods:str='siamese,simclr,byol',
              data_dir:str|None=None, # data root
              runs_dir:str|None=None, # runs root (default $SIAMESE_MAMMO_RUNS or runs/)
              epochs:int=100, # epochs of every linear head
@@ -154,7 +160,8 @@ def evaluate(dataset:str, # dataset name {source}{patch}
     store, runs = open_store(resolve_dataset(dataset, data_dir).processed), Path(runs_dir or runs_root())/dataset
     dev, table, rows = pick_device(device), store.labelled_table, []
     features, missing = {}, {}
-    for m, folder in [(m, Path(f or runs/m)) for m, _, f in (item.strip().partition('=') for item in methods.split(',') if item.strip())]:
+    for m, folder in [(m,
+                       Path(f or runs/m)) for m, _, f in (item.strip().partition('=') for item in methods.split(',') if item.strip())]:
         if any(folder.glob('encoder*.pt')): features[m] = list(cached_embeddings(folder, store, dev).values())
         else: missing[m] = f'not run: no encoders in {folder}'
     features['untrained encoder'] = [untrained_embeddings(store, seed, dev)]
@@ -162,10 +169,13 @@ def evaluate(dataset:str, # dataset name {source}{patch}
         idx, y = task_labels(table, task)
         splits = table.split.to_numpy()[idx]
         if len(np.unique(y[splits == 'train'])) < len(names):
-            rows.append(dict(model='all', task=task, status=f'skipped: the training split lacks some of {names}')); continue
-        models = {m: probe([f[idx] for f in fs], y, splits, len(names), seed, epochs=epochs) for m, fs in features.items()}
+            rows.append(dict(model='all', task=task,
+                             status=f'skipped: the training split lacks some of {names}')); continue
+        models = {m: probe([f[idx] for f in fs], y, splits, len(names), seed,
+                           epochs=epochs) for m, fs in features.items()}
         models['raw pixels'] = pixel_floor(store, y, splits, idx)
-        rows += [dict(model=m, task=task, **r) for m, probs in models.items() for r in _scores(probs, y, splits, names, seed)]
+        rows += [dict(model=m, task=task, **r) for m, probs in models.items() for r in _scores(probs, y, splits, names,
+                                                                                               seed)]
     rows += [dict(model=m, status=why) for m, why in missing.items()]
     out = pd.DataFrame(rows).assign(dataset=dataset)
     (runs/'evaluation').mkdir(parents=True, exist_ok=True)

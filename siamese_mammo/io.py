@@ -73,9 +73,12 @@ def read_dicom_header(path:Path|str # a DICOM file
     if 'PROCESSING' in str(ds.get('PresentationIntentType', '')).upper(): raise BadImage('DICOM marked FOR PROCESSING')
     if missing := [k for k in ('Rows', 'Columns', 'BitsAllocated') if not isinstance(ds.get(k), int) or ds.get(k) < 1]:
         raise BadImage(f'DICOM header without a valid {", ".join(missing)}')
-    if 'TransferSyntaxUID' not in getattr(ds, 'file_meta', {}): raise BadImage('DICOM without a transfer syntax in its file meta')
-    if ds.get('SamplesPerPixel', 1) != 1 or str(ds.get('PhotometricInterpretation', '')) not in ('MONOCHROME1', 'MONOCHROME2'):
-        raise BadImage(f"not a greyscale DICOM (PhotometricInterpretation {ds.get('PhotometricInterpretation')}, SamplesPerPixel {ds.get('SamplesPerPixel')})")
+    if 'TransferSyntaxUID' not in getattr(ds, 'file_meta',
+                                          {}): raise BadImage('DICOM without a transfer syntax in its file meta')
+    if ds.get('SamplesPerPixel', 1) != 1 or str(ds.get('PhotometricInterpretation', '')) not in ('MONOCHROME1',
+                                                                                                 'MONOCHROME2'):
+        raise BadImage(f"not a greyscale DICOM (PhotometricInterpretation {ds.get('PhotometricInterpretation')}, "
+                       f"SamplesPerPixel {ds.get('SamplesPerPixel')})")
     if not ds.file_meta.TransferSyntaxUID.is_compressed and Path(path).stat().st_size < ds.Rows*ds.Columns*ds.BitsAllocated//8:
         raise BadImage('truncated DICOM (file shorter than its pixel data)')
     lat = str(ds.get('ImageLaterality', '') or ds.get('Laterality', '')).upper().strip() or None
@@ -159,7 +162,8 @@ def resize(img:np.ndarray, # 2-D image
           ) -> np.ndarray:
     "Resize `img` to `size` (height, width) with antialiasing, keeping its dtype."
     out = Image.fromarray(img.astype(np.float32)).resize(size[::-1], Image.Resampling.BILINEAR)
-    return np.clip(np.round(np.asarray(out)), 0, np.iinfo(np.uint16).max).astype(img.dtype) if img.dtype == np.uint16 else np.asarray(out).astype(img.dtype)
+    return np.clip(np.round(np.asarray(out)), 0,
+                   np.iinfo(np.uint16).max).astype(img.dtype) if img.dtype == np.uint16 else np.asarray(out).astype(img.dtype)
 
 def scale_boxes(boxes:np.ndarray, # (n, 4) xmin, ymin, xmax, ymax
                 src:tuple[int,int], # (height, width) of the original

@@ -117,4 +117,5 @@ def check_resumable(saved:dict, cfg:PretrainConfig):
     "Refuse to resume a checkpoint made with different training options."
     if changed := changed_options(saved, asdict(cfg)):
         made = ', '.join(f'{k}={was!r} (now {now!r})' for k, (was, now) in changed.items())
-        raise DatasetError(f'the checkpoint was made with {made}: resume with the same options or choose another run_dir')
+        raise DatasetError(f'the checkpoint was made with {made}: resume with the same options or choose another '
+                           f'run_dir')

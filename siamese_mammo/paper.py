@@ -21,9 +21,11 @@ __all__ = ['PRESETS', 'PAPER_TABLE1', 'PAPER_AUC', 'table1', 'auc_table', 'write
 
 # %% ../nbs/09a_paper.ipynb #b74d9672
 PRESETS = {
-    'smoke': dict(grid=dict(batch_sizes='16', lrs='0.05', micro_batch=16, epochs=1, limit=64), ssl=dict(epochs=1, batch_size=16, limit=64),
+    'smoke': dict(grid=dict(batch_sizes='16', lrs='0.05', micro_batch=16, epochs=1, limit=64),
+                  ssl=dict(epochs=1, batch_size=16, limit=64),
                   probe_epochs=5, figure_pairs=500),
-    'demo': dict(grid=dict(batch_sizes='32', lrs='1e-2,1e-3', micro_batch=32, epochs=2, limit=1024), ssl=dict(epochs=2, batch_size=64, limit=1024),
+    'demo': dict(grid=dict(batch_sizes='32', lrs='1e-2,1e-3', micro_batch=32, epochs=2, limit=1024),
+                 ssl=dict(epochs=2, batch_size=64, limit=1024),
                  probe_epochs=100, figure_pairs=3000),
     'paper': dict(grid=dict(PAPER_GRID, limit=0),
                   ssl=dict(epochs=100, batch_size=256, accumulate=8, limit=0), probe_epochs=100, figure_pairs=10_000),
@@ -33,17 +35,23 @@ PRESETS = {
 PAPER_TABLE1 = {'vindr256': (2048, 1e-3, 0.722, 0.728), 'vindr96': (1024, 1e-7, 0.673, 0.689),
                 'optimam96': (512, 1e-5, 0.651, 0.569), 'optimam256': (256, 1e-6, 0.578, 0.531)}
 PAPER_AUC = {   # (dataset, model, task) -> {class or 'average': AUC}
-    **{(d, m, 'abnormal'): {'average': v} for d, row in {'vindr256': (0.927, 0.908, 0.737), 'vindr96': (0.869, 0.856, 0.820),
-                                                          'optimam256': (0.830, 0.782, 0.733), 'optimam96': (0.820, 0.813, 0.798)}.items()
+    **{(d, m, 'abnormal'): {'average': v} for d, row in {'vindr256': (0.927, 0.908, 0.737),
+                                                         'vindr96': (0.869, 0.856, 0.820),
+                                                          'optimam256': (0.830, 0.782, 0.733),
+                                                          'optimam96': (0.820, 0.813, 0.798)}.items()
        for m, v in zip(('siamese', 'byol', 'simclr'), row)},
     **{(d, m, 'birads'): dict(zip(('average', '1', '3', '4', '5'), v)) for (d, m), v in {
-        ('vindr256', 'siamese'): (0.784, 0.930, 0.737, 0.639, 0.830), ('vindr256', 'byol'): (0.760, 0.929, 0.717, 0.616, 0.776),
-        ('vindr256', 'simclr'): (0.594, 0.624, 0.545, 0.502, 0.707), ('vindr96', 'siamese'): (0.765, 0.900, 0.697, 0.689, 0.773),
-        ('vindr96', 'byol'): (0.798, 0.921, 0.740, 0.668, 0.864), ('vindr96', 'simclr'): (0.708, 0.811, 0.691, 0.577, 0.752)}.items()},
+        ('vindr256', 'siamese'): (0.784, 0.930, 0.737, 0.639, 0.830),
+        ('vindr256', 'byol'): (0.760, 0.929, 0.717, 0.616, 0.776),
+        ('vindr256', 'simclr'): (0.594, 0.624, 0.545, 0.502, 0.707),
+        ('vindr96', 'siamese'): (0.765, 0.900, 0.697, 0.689, 0.773),
+        ('vindr96', 'byol'): (0.798, 0.921, 0.740, 0.668, 0.864),
+        ('vindr96', 'simclr'): (0.708, 0.811, 0.691, 0.577, 0.752)}.items()},
     **{(d, m, 'outcome'): dict(zip(('average', 'N', 'B', 'M'), v)) for (d, m), v in {
         ('optimam256', 'siamese'): (0.744, 0.820, 0.614, 0.797), ('optimam256', 'byol'): (0.679, 0.754, 0.553, 0.731),
         ('optimam256', 'simclr'): (0.643, 0.693, 0.550, 0.686), ('optimam96', 'siamese'): (0.732, 0.824, 0.566, 0.806),
-        ('optimam96', 'byol'): (0.722, 0.801, 0.587, 0.779), ('optimam96', 'simclr'): (0.719, 0.787, 0.592, 0.778)}.items()},
+        ('optimam96', 'byol'): (0.722, 0.801, 0.587, 0.779),
+        ('optimam96', 'simclr'): (0.719, 0.787, 0.592, 0.778)}.items()},
 }
 
 # %% ../nbs/09a_paper.ipynb #53b89af0
@@ -55,8 +63,10 @@ def table1(sweeps:dict[str, pd.DataFrame]) -> pd.DataFrame:
     for d, t in sweeps.items():
         best = t[t.best].iloc[0] if t.best.any() else pd.Series(dtype=object)
         paper = PAPER_TABLE1.get(d, (None,)*4)
-        rows.append(dict(dataset=d, batch_size=best.get('batch_size'), lr=best.get('lr'), val=best.get('val'), test=best.get('test'),
-                         untrained_d=best.get('untrained_d'), pixel_difference=best.get('pixel_difference'), rho_q_contrast=best.get('rho_q_contrast'),
+        rows.append(dict(dataset=d, batch_size=best.get('batch_size'), lr=best.get('lr'), val=best.get('val'),
+                         test=best.get('test'),
+                         untrained_d=best.get('untrained_d'), pixel_difference=best.get('pixel_difference'),
+                         rho_q_contrast=best.get('rho_q_contrast'),
                          paper_batch_size=paper[0], paper_lr=paper[1], paper_val=paper[2], paper_test=paper[3]))
     return pd.DataFrame(rows)
 
@@ -82,13 +92,15 @@ def write_table(table:pd.DataFrame, path:Path|str, note:str='') -> Path:
     "Write a table as CSV and Markdown (with a provenance note under it)."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(path.with_suffix('.csv'), newline='') as f: table.to_csv(f, index=False)
-    with atomic_write(path.with_suffix('.md')) as f: f.write(table.to_markdown(index=False, floatfmt='.3g') + (f'\n\n{note}\n' if note else '\n'))
+    with atomic_write(path.with_suffix('.md')) as f: f.write(table.to_markdown(index=False,
+                                                                               floatfmt='.3g') + (f'\n\n{note}\n' if note else '\n'))
     return path.with_suffix('.md')
 
 # %% ../nbs/09a_paper.ipynb #6cfb1085
 def commit() -> str:
     "The short git commit of the installed code, or its version outside a git checkout."
-    try: return subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=Path(siamese_mammo.__file__).parent, capture_output=True, text=True, check=True).stdout.strip()
+    try: return subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=Path(siamese_mammo.__file__).parent,
+                               capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError): return f'version {siamese_mammo.__version__}'
 
 def skipped_tasks(linear:pd.DataFrame # rows of `evaluate`
@@ -100,25 +112,31 @@ def skipped_tasks(linear:pd.DataFrame # rows of `evaluate`
 # %% ../nbs/09a_paper.ipynb #4919ef8b
 def _names(datasets:str) -> list[str]: return [s.strip() for s in datasets.split(',') if s.strip()]
 
-def pretrain_methods(d:str, p:dict, runs:Path, report:dict, data_dir:str|None, seed:int, device:str) -> tuple[pd.DataFrame, dict]:
+def pretrain_methods(d:str, p:dict, runs:Path, report:dict, data_dir:str|None, seed:int,
+                     device:str) -> tuple[pd.DataFrame, dict]:
     "The Siamese grid of dataset `d` and its two baselines, through papermill: the sweep table and method -> finished run folder."
     table = sweep(d, data_dir=data_dir, out=str(runs/d/'siamese'/'sweep'), seed=seed, device=device, **p['grid'])
     best = table[table.best]
-    method_runs = {'siamese': runs/d/'siamese'/'sweep'/run_name(best.batch_size.iloc[0], best.lr.iloc[0])} if len(best) else {}
+    method_runs = {'siamese': runs/d/'siamese'/'sweep'/run_name(best.batch_size.iloc[0],
+                                                                best.lr.iloc[0])} if len(best) else {}
     if not len(best): report['failures'].append(f'{d}: no Siamese run with a finite validation AUC')
     for m in ('simclr', 'byol'):
-        params = dict(dataset=d, method=m, data_dir=data_dir, run_dir=str(runs/d/m), device=device, seed=seed, resume=True, **p['ssl'])
+        params = dict(dataset=d, method=m, data_dir=data_dir, run_dir=str(runs/d/m), device=device, seed=seed,
+                      resume=True, **p['ssl'])
         if why := run_notebook(runs/d/m, params): report['failures'].append(f'{d} {m}: {why}')
         else: method_runs[m] = runs/d/m
     return table, method_runs
 
-def linear_rows(d:str, method_runs:dict, pretrained_on:str, p:dict, runs:Path, data_dir:str|None, seed:int, device:str) -> pd.DataFrame:
+def linear_rows(d:str, method_runs:dict, pretrained_on:str, p:dict, runs:Path, data_dir:str|None, seed:int,
+                device:str) -> pd.DataFrame:
     "Tables 2-4 rows of dataset `d` for the encoders of `method_runs`, which were pretrained on `pretrained_on`."
     methods = ','.join(f'{m}={r}' for m, r in method_runs.items())
-    return evaluate(d, methods, data_dir=data_dir, runs_dir=str(runs), epochs=p['probe_epochs'], seed=seed, device=device).assign(pretrained_on=pretrained_on)
+    return evaluate(d, methods, data_dir=data_dir, runs_dir=str(runs), epochs=p['probe_epochs'], seed=seed,
+                    device=device).assign(pretrained_on=pretrained_on)
 
 def reproduce(datasets:str='synth96', # comma-separated dataset names: each is pretrained on and evaluated
-              transfer:str='', # comma-separated datasets evaluated (Tables 2-4) with the encoders of the first of `datasets`
+              # comma-separated datasets evaluated (Tables 2-4) with the encoders of the first of `datasets`
+              transfer:str='',
               preset:str='demo', # smoke, demo or paper (see PRESETS)
               data_dir:str|None=None, # data root
               runs_dir:str|None=None, # runs root (default $SIAMESE_MAMMO_RUNS or runs/)
@@ -129,14 +147,16 @@ def reproduce(datasets:str='synth96', # comma-separated dataset names: each is p
     "Tables 1-4 and Figures 3-6 for `datasets`: every stage through papermill or a cache; returns what was written and what failed."
     if preset not in PRESETS: raise OptionError(f"option preset: one of {', '.join(PRESETS)} needed, got {preset!r}")
     check_options(reproduce, locals(), dict(seed=Seed, device=choice('auto', 'cpu', 'cuda')))
-    if not _names(datasets): raise OptionError(f'option datasets: at least one dataset name needed, e.g. synth96, got {datasets!r}')
+    if not _names(datasets): raise OptionError(f'option datasets: at least one dataset name needed, e.g. synth96, got '
+                                               f'{datasets!r}')
     p, runs, out = PRESETS[preset], Path(runs_dir or runs_root()), Path(out)
     sweeps, encoders, linear, report = {}, {}, [], dict(preset=preset, figures={}, failures=[])
     for d in _names(datasets) + _names(transfer): ensure_prepared(d, data_dir, seed=seed)
     for d in _names(datasets):
         sweeps[d], encoders[d] = pretrain_methods(d, p, runs, report, data_dir, seed, device)
         linear.append(linear_rows(d, encoders[d], d, p, runs, data_dir, seed, device))
-        report['figures'][d] = dataset_figures(d, encoders[d], out, data_dir, n=p['figure_pairs'], seed=seed, device=device)
+        report['figures'][d] = dataset_figures(d, encoders[d], out, data_dir, n=p['figure_pairs'], seed=seed,
+                                               device=device)
     source = _names(datasets)[0]
     linear += [linear_rows(t, encoders[source], source, p, runs, data_dir, seed, device) for t in _names(transfer)]
     linear = pd.concat(linear, ignore_index=True)
@@ -146,6 +166,7 @@ def reproduce(datasets:str='synth96', # comma-separated dataset names: each is p
     report['tables'] = {'table1': str(write_table(table1(sweeps), out/'table1', f'{note}; average AUC of 1 - q.'))}
     for k, task in [(2, 'abnormal'), (3, 'birads'), (4, 'outcome')]:
         if not (t := auc_table(linear, task)).empty:
-            report['tables'][f'table{k}'] = str(write_table(t, out/f'table{k}', f'{note}; test split; AUC [95% bootstrap interval].'))
+            report['tables'][f'table{k}'] = str(write_table(t, out/f'table{k}',
+                                                            f'{note}; test split; AUC [95% bootstrap interval].'))
     with atomic_write(out/'paper_report.json') as f: json.dump(report, f, indent=1)
     return report

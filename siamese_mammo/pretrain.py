@@ -57,7 +57,8 @@ def open_prepared(cfg:PretrainConfig # the run's options
     if not (ds.processed/'summary.json').exists():
         ds.require_raw()
         raise DatasetError(f'{ds.name} is not prepared at {ds.processed}: run siamese-mammo prepare --dataset '
-                           f'{ds.source.name} --patch {ds.patch}{f" --data-dir {cfg.data_dir}" if cfg.data_dir else ""}')
+                           f'{ds.source.name} --patch '
+                           f'{ds.patch}{f" --data-dir {cfg.data_dir}" if cfg.data_dir else ""}')
     return ds, open_store(ds.processed)
 
 # %% ../nbs/05_pretrain.ipynb #c2c08eed
@@ -93,7 +94,8 @@ def split_rows(table:pd.DataFrame, # pairs.csv
     "Rows of a split (single patches: both of each pair), optionally a seeded random subset in store order."
     rows = np.flatnonzero(table.split.values == split)
     if unit == 'singles': rows = np.stack([2*rows, 2*rows + 1], 1).ravel()
-    if not len(rows): raise DatasetError(f'the {split} split is empty ({table.patient_id.nunique()} women): use a larger dataset')
+    if not len(rows): raise DatasetError(f'the {split} split is empty ({table.patient_id.nunique()} women): use a '
+                                         f'larger dataset')
     return np.sort(np.random.default_rng(seed).choice(rows, limit, replace=False)) if 0 < limit < len(rows) else rows
 
 def _as_is(batch): return batch
@@ -114,7 +116,8 @@ def on_device(loader:DataLoader, device:torch.device):
 def lars(net:nn.Module, lr:float, weight_decay:float=1e-6, momentum:float=0.9) -> LARS:
     "LARS over `net`, with BatchNorm and bias parameters excluded from the adaptation and from weight decay."
     decay, no_decay = get_weight_decay_parameters([net])
-    return LARS([dict(params=decay, weight_decay=weight_decay), dict(params=no_decay, weight_decay=0.0)], lr=lr, momentum=momentum)
+    return LARS([dict(params=decay, weight_decay=weight_decay), dict(params=no_decay, weight_decay=0.0)], lr=lr,
+                momentum=momentum)
 
 def schedule(opt:torch.optim.Optimizer, steps:int, warmup:int=0) -> CosineWarmupScheduler:
     "Cosine decay of the learning rate over `steps` optimiser steps after `warmup` steps of linear warm-up."
@@ -129,9 +132,11 @@ def _mean_over_processes(loss:torch.Tensor) -> float:
     if dist.is_initialized(): dist.all_reduce(value); value /= dist.get_world_size()
     return value.item()
 
-def autocast(device:torch.device): return torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == 'cuda')
+def autocast(device:torch.device): return torch.autocast(device.type, dtype=torch.bfloat16,
+                                                         enabled=device.type == 'cuda')
 
-def train_epoch(method:PretrainMethod, opts:list, scheds:list, batches, n:int, accumulate:int, epoch:int, device:torch.device,
+def train_epoch(method:PretrainMethod, opts:list, scheds:list, batches, n:int, accumulate:int, epoch:int,
+                device:torch.device,
                 progress:bool=True, steps:int|None=None) -> float:
     "One pass over the training batches; returns the mean loss. Raises `TrainingDiverged` naming epoch and step."
     total, step = 0.0, 0
@@ -139,10 +144,13 @@ def train_epoch(method:PretrainMethod, opts:list, scheds:list, batches, n:int, a
     for i, (x, rows) in enumerate(tqdm(batches, total=n, desc=f'epoch {epoch}', leave=False, **quiet)):
         in_step, last = min(accumulate, n - i//accumulate*accumulate), (i + 1) % accumulate == 0 or i + 1 == n
         with contextlib.ExitStack() as stack:
-            if not last: [stack.enter_context(net.no_sync()) for net in method.nets if isinstance(net, DistributedDataParallel)]
+            if not last: [stack.enter_context(net.no_sync()) for net in method.nets if isinstance(net,
+                                                                                                  DistributedDataParallel)]
             with autocast(device): loss = method.loss(x, rows)
             value = _mean_over_processes(loss)
-            if not math.isfinite(value): raise TrainingDiverged(f'loss is {value} at epoch {epoch}, micro-batch {i + 1} of {n} (optimiser step {step + 1}); stopped, the last good checkpoint is kept')
+            if not math.isfinite(value): raise TrainingDiverged(f'loss is {value} at epoch {epoch}, micro-batch '
+                                                                f'{i + 1} of {n} (optimiser step {step + 1}); '
+                                                                f'stopped, the last good checkpoint is kept')
             (loss/in_step).backward()
         if last:
             for opt, sched in zip(opts, scheds): opt.step(); opt.zero_grad(set_to_none=True); sched.step()
@@ -155,12 +163,14 @@ def train_epoch(method:PretrainMethod, opts:list, scheds:list, batches, n:int, a
 def rng_state() -> dict:
     "The state of every random generator, as tensors and plain values."
     kind, keys, pos, has_gauss, cached = np.random.get_state()
-    return dict(python=random.getstate(), numpy=(kind, torch.from_numpy(keys.copy()), pos, has_gauss, cached), torch=torch.get_rng_state(),
+    return dict(python=random.getstate(), numpy=(kind, torch.from_numpy(keys.copy()), pos, has_gauss, cached),
+                torch=torch.get_rng_state(),
                 cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [])
 
 def set_rng_state(state:dict):
     "Restore the generators saved by `rng_state`."
-    random.setstate(state['python']); kind, keys, *rest = state['numpy']; np.random.set_state((kind, keys.numpy(), *rest))
+    random.setstate(state['python']); kind, keys, *rest = state['numpy']; np.random.set_state((kind, keys.numpy(),
+                                                                                               *rest))
     torch.set_rng_state(state['torch'])
     if state['cuda'] and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state['cuda'])
 
@@ -171,7 +181,8 @@ def save_torch(obj, path:Path):
 def store_id(processed:Path) -> str|None:
     "The digest naming a prepared store (its summary's `inputs`: parts, patch, size, seed, split, tiling rules), None if not prepared."
     summary = Path(processed)/'summary.json'
-    return read_back(summary, read_json, 'rerun siamese-mammo prepare for this dataset')['inputs'][:16] if summary.exists() else None
+    return read_back(summary, read_json,
+                     'rerun siamese-mammo prepare for this dataset')['inputs'][:16] if summary.exists() else None
 
 def another_store(run_dir:Path, was:str, now:str) -> str:
     "Why a run made on another patch store is neither resumed nor reused."
@@ -187,7 +198,8 @@ def _flat(d:dict, prefix:str='') -> dict:
 def write_metrics(out:Path, metrics:dict):
     "metrics.json, and metrics.csv with one flat row per epoch."
     with atomic_write(out/'metrics.json') as f: json.dump(metrics, f, indent=1)
-    with atomic_write(out/'metrics.csv', newline='') as f: pd.DataFrame([_flat(h) for h in metrics['history']]).to_csv(f, index=False)
+    with atomic_write(out/'metrics.csv',
+                      newline='') as f: pd.DataFrame([_flat(h) for h in metrics['history']]).to_csv(f, index=False)
 
 def _net_digest(nets) -> str:
     "SHA-1 of all network parameters, to compare processes."
@@ -216,9 +228,11 @@ def setup(cfg:PretrainConfig) -> Run:
     seed_everything(cfg.seed)
     method = build_method(cfg, store, device)
     if device.type == 'cuda': method.nets = [n.to(memory_format=torch.channels_last) for n in method.nets]
-    if world > 1: method.nets = [DistributedDataParallel(n, device_ids=[device] if device.type == 'cuda' else None) for n in method.nets]
+    if world > 1: method.nets = [DistributedDataParallel(n,
+                                                         device_ids=[device] if device.type == 'cuda' else None) for n in method.nets]
     unit = method.unit
-    loaders = {s: make_loader(PatchSet(ds.processed/'pairs.npy', split_rows(store.table, s, unit, cfg.limit, cfg.seed), unit),
+    loaders = {s: make_loader(PatchSet(ds.processed/'pairs.npy', split_rows(store.table, s, unit, cfg.limit, cfg.seed),
+                                       unit),
                               cfg.batch_size, rank, world, s == 'train', cfg.seed, cfg.workers, device.type == 'cuda')
                for s in ('train', 'val', 'test')}
     opts = [lars(n, learning_rate(cfg, world), cfg.weight_decay, cfg.momentum) for n in method.nets]
@@ -240,7 +254,8 @@ def load_model_state(run:Run, state:dict):
 def save_checkpoint(run:Run):
     "Write the checkpoint of the epoch just finished (process 0)."
     if not run.main: return
-    save_torch(dict(config=asdict(run.cfg), store=run.store, **model_state(run), opts=[o.state_dict() for o in run.opts],
+    save_torch(dict(config=asdict(run.cfg), store=run.store, **model_state(run),
+                    opts=[o.state_dict() for o in run.opts],
                     scheds=[s.state_dict() for s in run.scheds], rng=rng_state(), **run.state), run.out/'checkpoint.pt')
 
 CHECKPOINT_KEYS = ('config', 'nets', 'method', 'opts', 'scheds', 'rng', 'epoch', 'history')
@@ -288,11 +303,13 @@ def _ranks_record(run:Run, log:dict):
     "Each process writes its soft-label parameters and a digest of its weights, to check that processes agree."
     if run.world > 1:
         with atomic_write(run.out/'ranks'/f'rank{run.rank}.json') as f:
-            json.dump(dict(epoch=run.state['epoch'], **{k: v for k, v in log.items() if k.startswith('gmm')}, weights=_net_digest(run.method.nets)), f)
+            json.dump(dict(epoch=run.state['epoch'], **{k: v for k, v in log.items() if k.startswith('gmm')},
+                           weights=_net_digest(run.method.nets)), f)
 
 def metrics(run:Run, test:dict|None=None) -> dict:
     "The run's metrics so far."
-    return dict(dataset=run.cfg.dataset, method=run.cfg.method, config=asdict(run.cfg), store=run.store, processes=run.world, device=str(run.device),
+    return dict(dataset=run.cfg.dataset, method=run.cfg.method, config=asdict(run.cfg), store=run.store,
+                processes=run.world, device=str(run.device),
                 sizes={split: len(loader.dataset) for split, loader in run.loaders.items()},
                 select=run.method.select, best_epoch=run.state['best_epoch'], best_val=run.state['best'],
                 floors=run.state['floors'], test=test, history=run.state['history'])
@@ -304,7 +321,8 @@ def end_epoch(run:Run, epoch:int, loss:float, seconds:float):
     t = time.time(); val = run.method.evaluate(run.batches('val'), gather); scored = time.time() - t
     run.state['epoch'] = epoch
     run.state['history'].append(dict(epoch=epoch, loss=loss, lr=run.scheds[0].get_last_lr()[0], **log,
-                                     **{f'val_{k}': v for k, v in val.items()}, seconds=seconds, refit_seconds=refit, val_seconds=scored))
+                                     **{f'val_{k}': v for k, v in val.items()}, seconds=seconds, refit_seconds=refit,
+                                     val_seconds=scored))
     _ranks_record(run, log)
     if not run.main: return
     score, best = val[run.method.select], run.state['best']
@@ -320,7 +338,8 @@ def end_epoch(run:Run, epoch:int, loss:float, seconds:float):
 def finish(run:Run) -> dict:
     "Score the best model on the test split, save its encoders, and write the final metrics."
     if run.world > 1: dist.barrier()
-    best = read_back(run.out/'best.pt', lambda p: torch.load(p, map_location=run.device, weights_only=True), 'remove the run folder and train again')
+    best = read_back(run.out/'best.pt', lambda p: torch.load(p, map_location=run.device, weights_only=True),
+                     'remove the run folder and train again')
     load_model_state(run, best)
     test = run.method.evaluate(run.batches('test'), gather)
     result = metrics(run, test)
@@ -338,9 +357,11 @@ def train(cfg:PretrainConfig # the run's options
     n = len(run.loaders['train'])
     for epoch in range(run.state['epoch'] + 1, cfg.epochs + 1):
         t = time.time()
-        loss = train_epoch(run.method, run.opts, run.scheds, run.batches('train', epoch), n, cfg.accumulate, epoch, run.device, run.main, run.steps)
+        loss = train_epoch(run.method, run.opts, run.scheds, run.batches('train', epoch), n, cfg.accumulate, epoch,
+                           run.device, run.main, run.steps)
         end_epoch(run, epoch, loss, time.time() - t)
-        if run.main: print(f"epoch {epoch}/{cfg.epochs}: loss {loss:.4f}, validation {run.method.select} {run.state['history'][-1]['val_' + run.method.select]:.3f}")
+        if run.main: print(f"epoch {epoch}/{cfg.epochs}: loss {loss:.4f}, validation {run.method.select} "
+                           f"{run.state['history'][-1]['val_' + run.method.select]:.3f}")
     return finish(run)
 
 def load_encoders(run_dir:Path|str) -> dict[str, nn.Module]:
@@ -348,6 +369,7 @@ def load_encoders(run_dir:Path|str) -> dict[str, nn.Module]:
     out = {}
     for path in sorted(Path(run_dir).glob('encoder*.pt')):
         out[path.stem] = net = encoder()
-        read_back(path, lambda p: net.load_state_dict(torch.load(p, map_location='cpu', weights_only=True)), 'remove the run folder and pretrain again')
+        read_back(path, lambda p: net.load_state_dict(torch.load(p, map_location='cpu', weights_only=True)),
+                  'remove the run folder and pretrain again')
     if not out: raise DatasetError(f'{run_dir}: no encoders here; run siamese-mammo pretrain first')
     return out

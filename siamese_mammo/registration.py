@@ -57,12 +57,16 @@ def affine_registration(fixed:np.ndarray, moving:np.ndarray, # float images of o
     f, m = _sitk(fixed), _sitk(moving)
     reg = sitk.ImageRegistrationMethod()
     reg.SetMetricAsMattesMutualInformation(numberOfHistogramBins=32)
-    reg.SetMetricSamplingStrategy(reg.RANDOM); reg.SetMetricSamplingPercentage(0.1, seed + 1)  # SimpleITK reads seed 0 as "use the clock"
+    # SimpleITK reads seed 0 as "use the clock"
+    reg.SetMetricSamplingStrategy(reg.RANDOM); reg.SetMetricSamplingPercentage(0.1, seed + 1)
     reg.SetInterpolator(sitk.sitkLinear)
-    reg.SetOptimizerAsRegularStepGradientDescent(learningRate=1.0, minStep=1e-3, numberOfIterations=200, relaxationFactor=0.6)
+    reg.SetOptimizerAsRegularStepGradientDescent(learningRate=1.0, minStep=1e-3, numberOfIterations=200,
+                                                 relaxationFactor=0.6)
     reg.SetOptimizerScalesFromPhysicalShift()
-    reg.SetShrinkFactorsPerLevel([8, 4, 2]); reg.SetSmoothingSigmasPerLevel([4, 2, 1]); reg.SmoothingSigmasAreSpecifiedInPhysicalUnitsOff()
-    init = sitk.CenteredTransformInitializer(f, m, sitk.AffineTransform(2), sitk.CenteredTransformInitializerFilter.MOMENTS)
+    reg.SetShrinkFactorsPerLevel([8, 4, 2]); reg.SetSmoothingSigmasPerLevel([4, 2,
+                                                                             1]); reg.SmoothingSigmasAreSpecifiedInPhysicalUnitsOff()
+    init = sitk.CenteredTransformInitializer(f, m, sitk.AffineTransform(2),
+                                             sitk.CenteredTransformInitializerFilter.MOMENTS)
     reg.SetInitialTransform(init, inPlace=False)
     return reg.Execute(f, m)
 
@@ -97,7 +101,8 @@ def register_pair(fixed:np.ndarray, moving:np.ndarray, # float images of one siz
     if flipped: moving, moving_mask = moving[:, ::-1].copy(), moving_mask[:, ::-1]
     before = ncc(fixed, moving, fixed_mask | moving_mask)
     try: transform = affine_registration(fixed, moving, seed)
-    except RuntimeError as e: raise RegistrationFailed(f'registration failed ({str(e).strip().splitlines()[-1][:80]})') from None
+    except RuntimeError as e: raise RegistrationFailed(f'registration failed '
+                                                       f'({str(e).strip().splitlines()[-1][:80]})') from None
     registered = resample(moving, transform)
     registered_mask = resample(moving_mask.astype(np.float32), transform) > 0.5
     covered = resample(np.ones_like(moving), transform) > 0.5

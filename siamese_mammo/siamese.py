@@ -104,7 +104,8 @@ class GMMLabeller:
     def state_dict(self) -> dict:
         "Everything `posterior` needs, as tensors and floats (loadable with `weights_only=True`)."
         g = self.gmm
-        return dict(lo=self.lo, scale=self.scale, **{k: torch.from_numpy(getattr(g, k + '_').copy()) for k in _GMM_FITTED},
+        return dict(lo=self.lo, scale=self.scale,
+                    **{k: torch.from_numpy(getattr(g, k + '_').copy()) for k in _GMM_FITTED},
                     converged=bool(g.converged_), n_iter=int(g.n_iter_))
 
     def load_state_dict(self, state:dict):
@@ -165,7 +166,8 @@ class PretrainMethod(Protocol):
     @classmethod
     def from_config(cls, cfg, store, device) -> PretrainMethod:
         "The method for a run's options (`PretrainConfig`) and patch store, its networks on `device`."
-    def begin(self, batches:Iterable, gather:Gather) -> dict: "A fresh run's initial pass over the training batches; a log."
+    def begin(self, batches:Iterable,
+              gather:Gather) -> dict: "A fresh run's initial pass over the training batches; a log."
     def floors(self, batches:Iterable, gather:Gather) -> dict: "Scores that need no training, on the test batches."
     def loss(self, x:torch.Tensor, rows:torch.Tensor) -> torch.Tensor: "The loss of one micro-batch and its store rows."
     def after_step(self, step:int, steps:int): "Called after optimiser step `step` of `steps`."
@@ -188,7 +190,8 @@ class MethodBase:
     def load_state_dict(self, state:dict): pass
 
 # %% ../nbs/06_siamese.ipynb #2d07dddd
-SCORES = ('index', 'd1', 'q1', 'd2', 'q2', 'pixel', 'contrast')   # the columns kept per pair, in this order (training keeps the first five)
+# the columns kept per pair, in this order (training keeps the first five)
+SCORES = ('index', 'd1', 'q1', 'd2', 'q2', 'pixel', 'contrast')
 
 def pair_statistics(x:torch.Tensor # (B, 2, P, P) float pairs
                    ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -203,7 +206,8 @@ def pair_scores(s:dict[str, np.ndarray] # `SiameseMethod.scores` of some pairs
 def follows(s:dict[str, np.ndarray] # `SiameseMethod.scores` of some pairs
            ) -> dict[str, float]:
     "Spearman correlations of the `pair_scores` with the pixel difference and the contrast of the same pairs."
-    return {f'rho_{k}_{stat}': float(spearmanr(v, s[stat]).statistic) for k, v in pair_scores(s).items() for stat in ('pixel', 'contrast')}
+    return {f'rho_{k}_{stat}': float(spearmanr(v,
+                                               s[stat]).statistic) for k, v in pair_scores(s).items() for stat in ('pixel', 'contrast')}
 
 def unwrap(net:nn.Module) -> nn.Module:
     "The network inside a DistributedDataParallel wrapper (the network itself otherwise)."
@@ -287,18 +291,21 @@ class SiameseMethod(MethodBase):
     def scores(self, batches:Iterable, gather:Callable=lambda a: a) -> dict[str, np.ndarray]:
         "D and q of both networks (evaluation mode) and the model-free `pair_statistics`, for every pair in `batches`, by pair index."
         with evaluating(self.nets) as nets:
-            return _collect([(index, *_d_and_q([n(x) for n in nets]), *pair_statistics(x)) for x, index in batches], gather)
+            return _collect([(index, *_d_and_q([n(x) for n in nets]), *pair_statistics(x)) for x, index in batches],
+                            gather)
 
     def evaluate(self, batches:Iterable, gather:Callable=lambda a: a) -> dict:
         "Average AUCs of 1-q (both networks' mean, and each) and of D (each network) on the pairs of `batches`, and what the scores `follow`."
         s = self.scores(batches, gather); A = self.A[s['index']]
         return dict(auc_q=average_auc(pair_scores(s)['q'], A), auc_q1=average_auc(1 - s['q1'], A),
-                    auc_q2=average_auc(1 - s['q2'], A), auc_d1=average_auc(s['d1'], A), auc_d2=average_auc(s['d2'], A), **follows(s))
+                    auc_q2=average_auc(1 - s['q2'], A), auc_d1=average_auc(s['d1'], A), auc_d2=average_auc(s['d2'], A),
+                    **follows(s))
 
     def floors(self, batches:Iterable, gather:Callable=lambda a: a) -> dict:
         "Average AUCs of the untrained networks' distances D and of the registered pair's mean |p1 - p2|."
         s = self.scores(batches, gather); A = self.A[s['index']]
-        return dict(untrained_d1=average_auc(s['d1'], A), untrained_d2=average_auc(s['d2'], A), pixel_difference=average_auc(s['pixel'], A))
+        return dict(untrained_d1=average_auc(s['d1'], A), untrained_d2=average_auc(s['d2'], A),
+                    pixel_difference=average_auc(s['pixel'], A))
 
     def state_dict(self) -> dict: return {f'labeller{k}': lab.state_dict() for k, lab in enumerate(self.labellers, 1)}
     def load_state_dict(self, state:dict):
@@ -334,13 +341,17 @@ def figure4(run_dir:str, # a finished siamese run (metrics.json, distances.npz)
     fig = plt.figure(figsize=(2.2*examples, 6.4))
     top, bottom = fig.subfigures(2, 1, height_ratios=[1, 1.1])
     for ax, k, gmm, colour in zip(top.subplots(1, 2), (1, 2), gmms, ('tab:blue', 'tab:orange')):
-        _mixture_curves(ax, last[f'd{k}'], gmm, colour); ax.set_title(f'network {k}: D{k} of {len(last["index"])} training pairs', fontsize=9)
-    lab = GMMLabeller(); lab.load_state_dict(read_back(Path(run_dir)/'checkpoint.pt', lambda p: torch.load(p, weights_only=True), again)['method']['labeller1'])
+        _mixture_curves(ax, last[f'd{k}'], gmm,
+                        colour); ax.set_title(f'network {k}: D{k} of {len(last["index"])} training pairs', fontsize=9)
+    lab = GMMLabeller(); lab.load_state_dict(read_back(Path(run_dir)/'checkpoint.pt',
+                                                       lambda p: torch.load(p, weights_only=True),
+                                                       again)['method']['labeller1'])
     p = lab.posterior(last['d1'])
     picks = np.argsort(p)[np.linspace(0, len(p) - 1, examples).astype(int)]
     for axs, i in zip(bottom.subplots(2, examples, squeeze=False).T, picks):
         pair = np.asarray(pairs[last['index'][i]]); lo, hi = np.percentile(pair, [1, 99.5])
-        for ax, img in zip(axs, pair): ax.imshow(img, cmap='gray', vmin=lo, vmax=hi); ax.set_xticks([]); ax.set_yticks([])
+        for ax, img in zip(axs, pair): ax.imshow(img, cmap='gray', vmin=lo,
+                                                 vmax=hi); ax.set_xticks([]); ax.set_yticks([])
         axs[0].set_title(f"D1={last['d1'][i]:.2f} P1={p[i]:.2f}\nq1={last['q1'][i]:.2f}", fontsize=8)
     if path: fig.savefig(path, dpi=150, bbox_inches='tight')
     return fig

@@ -46,7 +46,8 @@ def augment_grid(patches:np.ndarray, # (n, P, P) patches, any integer or float r
     "A grid: each patch, then `views` random views of it."
     import matplotlib.pyplot as plt
     x = torch.as_tensor(np.asarray(patches, dtype=np.float32))
-    x = ((x - x.amin((1, 2), keepdim=True))/(x.amax((1, 2), keepdim=True) - x.amin((1, 2), keepdim=True) + 1e-6)).unsqueeze(1)
+    x = ((x - x.amin((1, 2), keepdim=True))/(x.amax((1, 2), keepdim=True) - x.amin((1, 2),
+                                                                                   keepdim=True) + 1e-6)).unsqueeze(1)
     torch.manual_seed(seed); aug = mammo_augment(x.shape[-1], **options)
     cols = [x] + [aug(x) for _ in range(views)]
     fig, axs = plt.subplots(len(x), views + 1, figsize=(1.6*(views + 1), 1.6*len(x)), squeeze=False)
@@ -149,7 +150,8 @@ class BYOLMethod(SSLMethod):
     base_lr = 0.2
     def __init__(self, patch:int, device:torch.device|str='cpu', seed:int=0, momentum:float=BYOL_MOMENTUM, **augment):
         super().__init__(patch, device, seed, **augment)
-        self.nets = [Backbone(BYOLProjectionHead(EMBEDDING, 4096, 256), BYOLPredictionHead(256, 4096, 256)).to(self.device)]
+        self.nets = [Backbone(BYOLProjectionHead(EMBEDDING, 4096, 256),
+                              BYOLPredictionHead(256, 4096, 256)).to(self.device)]
         self.target = Backbone(copy.deepcopy(self.nets[0].projection)).to(self.device)
         self.target.encoder.load_state_dict(self.nets[0].encoder.state_dict())
         deactivate_requires_grad(self.target)
@@ -168,7 +170,8 @@ class BYOLMethod(SSLMethod):
         "Move the target towards the online network after optimiser step `step` of `steps`."
         m = cosine_schedule(step, steps, self.momentum, 1.0)
         online = unwrap(self.nets[0])
-        update_momentum(online.encoder, self.target.encoder, m); update_momentum(online.projection, self.target.projection, m)
+        update_momentum(online.encoder, self.target.encoder, m); update_momentum(online.projection,
+                                                                                 self.target.projection, m)
 
     def state_dict(self) -> dict: return dict(target=self.target.state_dict())
     def load_state_dict(self, state:dict): self.target.load_state_dict(state['target'])

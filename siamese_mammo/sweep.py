@@ -55,7 +55,8 @@ def _floats(text:str, name:str) -> list[float]:
 def grid(batch_sizes:str, lrs:str) -> list[tuple[int, float]]:
     "The (effective batch, learning rate) runs of a grid given as comma-separated options."
     batches = _floats(batch_sizes, 'batch_sizes')
-    if any(b != int(b) for b in batches): raise OptionError(f'option batch_sizes: whole numbers needed, got {batch_sizes!r}')
+    if any(b != int(b) for b in batches): raise OptionError(f'option batch_sizes: whole numbers needed, got '
+                                                            f'{batch_sizes!r}')
     return [(int(b), lr) for b in batches for lr in _floats(lrs, 'lrs')]
 
 # %% ../nbs/05b_sweep.ipynb #c807dd95
@@ -67,7 +68,8 @@ def _sweep_row(run_dir:Path, dataset:str, batch:int, lr:float) -> dict:
     if not m.get('test'): return dict(row, status=error.read_text().strip() if error.exists() else 'not run')
     test, floors = m['test'], m['floors']
     return dict(row, status='ok', epochs=m['config']['epochs'], best_epoch=m['best_epoch'], val=m['best_val'],
-                test=test['auc_q'], test_d=np.mean([test['auc_d1'], test['auc_d2']]), untrained_d=floors['untrained_d1'],
+                test=test['auc_q'], test_d=np.mean([test['auc_d1'], test['auc_d2']]),
+                untrained_d=floors['untrained_d1'],
                 pixel_difference=floors['pixel_difference'], rho_q_contrast=test.get('rho_q_contrast'),
                 rho_d_pixel=test.get('rho_d_pixel'))
 
@@ -96,7 +98,8 @@ def sweep(dataset:str, # dataset name {source}{patch}
     for batch, lr in grid(batch_sizes, lrs):
         run_dir = out/run_name(batch, lr)
         params = dict(dataset=dataset, method='siamese', epochs=epochs, batch_size=min(batch, micro_batch),
-                      accumulate=max(1, batch//micro_batch), lr=lr, limit=limit, data_dir=data_dir, run_dir=str(run_dir),
+                      accumulate=max(1, batch//micro_batch), lr=lr, limit=limit, data_dir=data_dir,
+                      run_dir=str(run_dir),
                       seed=seed, device=device, resume=True)
         (run_dir/'error.txt').unlink(missing_ok=True)
         if why := run_notebook(run_dir, params): (run_dir/'error.txt').write_text(why)
@@ -104,6 +107,7 @@ def sweep(dataset:str, # dataset name {source}{patch}
         _write_table(table := pd.DataFrame(rows), out)
     table['best'] = best_rows(table)
     if not table.best.any():
-        warnings.warn(f'{dataset}: no run has a finite validation AUC (a validation split with one class?); no best row')
+        warnings.warn(f'{dataset}: no run has a finite validation AUC (a validation split with one class?); no best '
+                      f'row')
     _write_table(table, out)
     return table

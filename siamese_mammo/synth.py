@@ -87,7 +87,8 @@ def random_anatomy(rng:np.random.Generator) -> Anatomy:
     "Draw one woman's breast shape and density."
     density = rng.choice(list(DENSITY), p=[0.1, 0.4, 0.4, 0.1])
     return Anatomy(rng.uniform(0.6, 0.85), rng.uniform(0.7, 0.88), rng.uniform(0.45, 0.55), rng.uniform(0.3, 0.45),
-                   rng.uniform(0.4, 0.6), str(density), float(np.clip(DENSITY[density] + rng.normal(0, 0.05), 0.05, 0.9)))
+                   rng.uniform(0.4, 0.6), str(density),
+                   float(np.clip(DENSITY[density] + rng.normal(0, 0.05), 0.05, 0.9)))
 
 def jitter(a:Anatomy, rng:np.random.Generator, sd:float=0.02) -> Anatomy:
     "The other breast of the same woman: the same anatomy with a few per cent of variation."
@@ -135,7 +136,8 @@ def render_breast(texture:np.ndarray, # standardised 1/f^beta field on the canva
 
 # %% ../nbs/02_synth.ipynb #fe77cc37
 def random_pose(rng:np.random.Generator, # source of randomness
-                max_deg:float=3., max_scale:float=0.04, max_shift:float=30. # largest rotation, relative scale, shift (pixels)
+                # largest rotation, relative scale, shift (pixels)
+                max_deg:float=3., max_scale:float=0.04, max_shift:float=30.
                ) -> dict:
     "A random small rotation, scale and shift."
     return dict(deg=float(rng.uniform(-max_deg, max_deg)), scale=float(1 + rng.uniform(-max_scale, max_scale)),
@@ -191,7 +193,8 @@ def _blob(shape, cy, cx, ry, rx, theta):
     u, v = (x - cx)*c + (y - cy)*s, -(x - cx)*s + (y - cy)*c
     return np.hypot(u/rx, v/ry), np.arctan2(v, u)
 
-MASS_RADIUS_MM = {'circumscribed': (4.5, 13.5), 'spiculated': (2.5, 6), 'benign_mass': (2, 4)}  # outline (core) radius range
+# outline (core) radius range
+MASS_RADIUS_MM = {'circumscribed': (4.5, 13.5), 'spiculated': (2.5, 6), 'benign_mass': (2, 4)}
 CLUSTER_SPREAD_MM = (3, 8.5)  # calcification cluster radius range
 MASS_PEAK = (0.11, 0.22)      # intensity a mass adds at its centre
 
@@ -199,7 +202,8 @@ def lesion_patch(kind:str, rng:np.random.Generator, mm:float=MM) -> np.ndarray:
     "The added intensity of one lesion (`mm` pixels per millimetre), on a small square patch centred on it."
     if 'calcifications' in kind:
         n = rng.integers(5, 21) if kind == 'calcifications' else rng.integers(1, 4)
-        spread, size, amp = (rng.uniform(*CLUSTER_SPREAD_MM)*mm, rng.uniform(0.6, 1.2), 0.35) if kind == 'calcifications' else (3*mm, 2.5, 0.3)
+        spread, size, amp = (rng.uniform(*CLUSTER_SPREAD_MM)*mm, rng.uniform(0.6, 1.2),
+                             0.35) if kind == 'calcifications' else (3*mm, 2.5, 0.3)
         half = int(spread*1.5 + 6); out = np.zeros((2*half + 1,)*2, np.float32)
         for y, x in rng.normal(0, spread/2, (n, 2)).clip(-spread, spread) + half:
             r, _ = _blob(out.shape, y, x, size, size, 0.)
@@ -241,7 +245,8 @@ def place_lesion(img:np.ndarray, # image in its final pose (chest wall left), mo
     half = patch.shape[0]//2
     cy, cx = ys[i], xs[i]
     y0, x0 = cy - half, cx - half
-    sy = slice(max(y0, 0), min(y0 + patch.shape[0], img.shape[0])); sx = slice(max(x0, 0), min(x0 + patch.shape[1], img.shape[1]))
+    sy = slice(max(y0, 0), min(y0 + patch.shape[0], img.shape[0])); sx = slice(max(x0, 0),
+                                                                               min(x0 + patch.shape[1], img.shape[1]))
     img[sy, sx] += patch[sy.start - y0:sy.stop - y0, sx.start - x0:sx.stop - x0]*(img[sy, sx] > 0)
     py0, px0, py1, px1 = extent(patch)
     return [float(x0 + px0), float(y0 + py0), float(x0 + px1), float(y0 + py1)]
@@ -346,7 +351,8 @@ def woman_record(seed:int, index:int, size:tuple[int,int]=PAPER_SIZE) -> WomanRe
     images = synth_woman(seed, index, size)
     ids = np.random.default_rng([seed, index, 11])
     study, series = _hex(ids), _hex(ids)
-    ids.random()   # once the per-woman split (now `official_split`, stratified); kept so that a seed's identifiers stay the same
+    # once the per-woman split (now `official_split`, stratified); kept so that a seed's identifiers stay the same
+    ids.random()
     mono1 = bool(ids.random() < 0.2)
     image_ids, unboxed = [], []
     for im in images:
@@ -364,7 +370,8 @@ def write_image(path:Path, w:WomanRecord, im:SynthImage, image_uid:str):
 
 def truth_of(w:WomanRecord, im:SynthImage) -> dict:
     "Ground truth of one image: pose, findings, study and side."
-    return dict(pose=im.pose, findings=[asdict(f) for f in im.findings], study_id=w.study, laterality=im.laterality, view=im.view)
+    return dict(pose=im.pose, findings=[asdict(f) for f in im.findings], study_id=w.study, laterality=im.laterality,
+                view=im.view)
 
 # %% ../nbs/02_synth.ipynb #123b7bb8
 FINDING_COLS = 'study_id,series_id,image_id,laterality,view_position,height,width,breast_birads,breast_density,finding_categories,finding_birads,xmin,ymin,xmax,ymax,split'.split(',')
@@ -380,13 +387,16 @@ def vindr_woman(out:Path, # dataset folder
     for im, image_id, unboxed in zip(w.images, w.image_ids, w.unboxed):
         write_image(out/'images'/w.study/f'{image_id}.dicom', w, im, uid(image_id))
         birads = max([f.birads for f in im.findings], default=1)
-        base = dict(study_id=w.study, series_id=w.series, image_id=image_id, laterality=im.laterality, view_position=im.view,
-                    height=size[0], width=size[1], breast_birads=f'BI-RADS {birads}', breast_density=f'DENSITY {im.density}')
+        base = dict(study_id=w.study, series_id=w.series, image_id=image_id, laterality=im.laterality,
+                    view_position=im.view,
+                    height=size[0], width=size[1], breast_birads=f'BI-RADS {birads}',
+                    breast_density=f'DENSITY {im.density}')
         breasts.append(base)
         rows = [dict(base, finding_categories=f"['{f.category}']", finding_birads=f'BI-RADS {f.birads}',
                      **dict(zip(['xmin', 'ymin', 'xmax', 'ymax'], [round(v, 2) for v in f.box]))) for f in im.findings]
         if unboxed: rows = [dict(r, xmin='', ymin='', xmax='', ymax='') for r in rows]
-        findings += rows or [dict(base, finding_categories="['No Finding']", finding_birads='', xmin='', ymin='', xmax='', ymax='')]
+        findings += rows or [dict(base, finding_categories="['No Finding']", finding_birads='', xmin='', ymin='',
+                                  xmax='', ymax='')]
         truth[image_id] = truth_of(w, im)
     return findings, breasts, truth
 
@@ -400,22 +410,26 @@ def _birads(v) -> float: return float(str(v).split()[-1]) if isinstance(v, str) 
 def official_split(breasts:list[dict], seed:int) -> dict[str,str]:
     "VinDr's official split of a synthetic set: a fifth of the studies as test, stratified as the adapters' splits (`worst_finding`)."
     rows = pd.DataFrame(breasts)
-    strata = worst_finding(rows.assign(patient_id=rows.study_id, breast_birads=rows.breast_birads.map(_birads), outcome=None))
+    strata = worst_finding(rows.assign(patient_id=rows.study_id, breast_birads=rows.breast_birads.map(_birads),
+                                       outcome=None))
     split = patient_split(list(strata), seed, (0.8, 0., 0.2), strata=strata)
     return {study: 'test' if s == 'test' else 'training' for study, s in split.items()}
 
 def finish_vindr(out:Path, parts:list, seed:int):
     "Write VinDr's two annotation CSVs with the official split; the findings CSV last, so a folder holding it is complete."
     split = official_split([r for _, b, _ in parts for r in b], seed)
-    _write_csv(out/'breast-level_annotations.csv', BREAST_COLS, [dict(r, split=split[r['study_id']]) for _, b, _ in parts for r in b])
-    _write_csv(out/'finding_annotations.csv', FINDING_COLS, [dict(r, split=split[r['study_id']]) for f, _, _ in parts for r in f])
+    _write_csv(out/'breast-level_annotations.csv', BREAST_COLS,
+               [dict(r, split=split[r['study_id']]) for _, b, _ in parts for r in b])
+    _write_csv(out/'finding_annotations.csv', FINDING_COLS,
+               [dict(r, split=split[r['study_id']]) for f, _, _ in parts for r in f])
 
 # %% ../nbs/02_synth.ipynb #a74a86b3
 MARK_FLAGS = {'Mass': 'Mass', 'Suspicious Calcification': 'SuspiciousCalcifications'}
 
 def _marks(findings:list, lesion_ids:list) -> dict:
     "IMAGEDB marks of one image: a box per finding, linked to its NBSS lesion."
-    return {str(i): {'MarkID': i, 'X1': round(f.box[0]), 'Y1': round(f.box[1]), 'X2': round(f.box[2]), 'Y2': round(f.box[3]),
+    return {str(i): {'MarkID': i, 'X1': round(f.box[0]), 'Y1': round(f.box[1]), 'X2': round(f.box[2]),
+                     'Y2': round(f.box[3]),
                      MARK_FLAGS[f.category]: 'Y', 'LinkedNBSSLesionNumber': lid, 'Conspicuity': 'Obvious'}
             for i, (f, lid) in enumerate(zip(findings, lesion_ids), 1)}
 
@@ -435,7 +449,8 @@ def _nbss(w:WomanRecord, date:str) -> dict:
         later = (datetime.datetime.strptime(date, '%Y%m%d') + datetime.timedelta(days=14)).strftime('%Y%m%d')
         episode['LESION'] = {s: {i: {'LesionPosition': 'UOQ'} for i in b} for s, b in biopsied.items() if b}
         episode['ASSESSMENT'] = {s: {i: {'DatePerformed': later} for i in b} for s, b in biopsied.items() if b}
-        episode['BIOPSYWIDE'] = {s: {i: {'DatePerformed': later, 'Opinion': 'B5' if f.pathology == 'M' else 'B2'} for i, f in b.items()}
+        episode['BIOPSYWIDE'] = {s: {i: {'DatePerformed': later,
+                                         'Opinion': 'B5' if f.pathology == 'M' else 'B2'} for i, f in b.items()}
                                  for s, b in biopsied.items() if b}
         for s, b in biopsied.items():
             if b: episode['BIOPSYWIDE'][f"{'left' if s == 'L' else 'right'}_opinion"] = 'OM' if any(f.pathology == 'M' for f in b.values()) else 'OB'
@@ -456,7 +471,8 @@ def omidb_woman(out:Path, # dataset folder
         header = write_image(out/'images'/client/study/f'{image_uid}.dcm', w, im, image_uid)
         (out/'data'/client/study).mkdir(parents=True, exist_ok=True)
         (out/'data'/client/study/f'{image_uid}.json').write_text(json.dumps(header.to_json_dict()))
-        lesion_ids = [str(i) for i in range(lesion_number[im.laterality], lesion_number[im.laterality] + len(im.findings))]
+        lesion_ids = [str(i) for i in range(lesion_number[im.laterality],
+                                            lesion_number[im.laterality] + len(im.findings))]
         series[image_uid] = {} if unboxed else _marks(im.findings, lesion_ids)
         truth[image_uid] = truth_of(w, im)
     imagedb = {'Site': 'SYN', 'STUDIES': {study: {'StudyDate': date, 'EpisodeID': '1', uid(w.series): series}}}
@@ -475,12 +491,14 @@ def synth_dataset(out:Path|str, # folder to write the dataset into
                   workers:int|None=None # worker processes (default: all cores)
                  ) -> Path:
     "Write a synthetic bilateral mammogram dataset in the layout of a real one."
-    if format not in LAYOUTS: raise DatasetError(f"unknown synthetic format {format!r}: expected one of {', '.join(LAYOUTS)}")
+    if format not in LAYOUTS: raise DatasetError(f"unknown synthetic format {format!r}: expected one of "
+                                                 f"{', '.join(LAYOUTS)}")
     check_options(synth_dataset, locals(), dict(patients=Count, seed=Seed, size=ImageSize, workers=Count|None))
     write_woman, finish = LAYOUTS[format]
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     with ProcessPoolExecutor(workers or os.cpu_count()) as pool:
-        parts = list(tqdm(pool.map(write_woman, [out]*patients, [seed]*patients, range(patients), [tuple(size)]*patients),
+        parts = list(tqdm(pool.map(write_woman, [out]*patients, [seed]*patients, range(patients),
+                                   [tuple(size)]*patients),
                           total=patients, desc='synthetic women', leave=False))
     (out/'truth.json').write_text(json.dumps({k: v for _, _, t in parts for k, v in t.items()}, indent=1))
     finish(out, parts, seed)

@@ -15,8 +15,10 @@ from .core import DamagedFile, DatasetError, OptionError, atomic_write, data_roo
 from .io import PAPER_SIZE, BadImage
 from .datasets import READERS, SOURCES, patient_split, resolve_dataset, save_exams, save_skips, load_exams
 from .synth import synth_dataset
-from .validation import Count, ImageSize, Patch, Seed, Skips, check_options, read_back, read_cache, read_json
-from .registration import Registered, bilateral_pairs, boxes_to_fixed, load_resized, match_intensity, register_pair
+from .validation import (Count, ImageSize, Patch, Seed, Skips, check_options, read_back, read_cache,
+                                      read_json)
+from .registration import (Registered, bilateral_pairs, boxes_to_fixed, load_resized, match_intensity,
+                                        register_pair)
 
 # %% auto #0
 __all__ = ['MAX_BACKGROUND', 'MAX_DISAGREEMENT', 'DROP_REASONS', 'PAIR_COLUMNS', 'LABELLED_COLUMNS', 'TILING_RULES',
@@ -62,7 +64,9 @@ def keep_cells(reg:Registered, patch:int, max_background:float=MAX_BACKGROUND, m
     background = tissue < 1 - max_background
     uncovered = ~background & (cell_fractions(reg.fixed_mask & ~reg.covered, patch) > 0)
     border = ~background & ~uncovered & (cell_fractions(reg.fixed_mask ^ reg.moving_mask, patch) > max_disagreement)
-    return ~(background | uncovered | border), dict(zip(DROP_REASONS, (int(background.sum()), int(uncovered.sum()), int(border.sum()))))
+    return ~(background | uncovered | border), dict(zip(DROP_REASONS,
+                                                        (int(background.sum()), int(uncovered.sum()),
+                                                         int(border.sum()))))
 
 # %% ../nbs/04_tiling.ipynb #67a124ac
 def to_patches(img:np.ndarray, cells:np.ndarray) -> np.ndarray:
@@ -79,12 +83,15 @@ def is_roi(box:dict) -> bool:
 def centred_cell(box:dict, patch:int, size:tuple[int,int]) -> np.ndarray:
     "The P x P cell (x1, y1, x2, y2) centred on a box, inside the image."
     cx, cy = (box['xmin'] + box['xmax'])/2, (box['ymin'] + box['ymax'])/2
-    x1 = int(np.clip(round(cx - patch/2), 0, size[1] - patch)); y1 = int(np.clip(round(cy - patch/2), 0, size[0] - patch))
+    x1 = int(np.clip(round(cx - patch/2), 0, size[1] - patch)); y1 = int(np.clip(round(cy - patch/2), 0,
+                                                                                 size[0] - patch))
     return np.array([x1, y1, x1 + patch, y1 + patch])
 
 # %% ../nbs/04_tiling.ipynb #4dc35c94
-PAIR_COLUMNS = ['patient_id', 'study_id', 'view', 'row', 'col', 'x1', 'y1', 'x2', 'y2', 'A', 'abnormal_side', 'fixed_side', 'split']
-LABELLED_COLUMNS = ['abnormal', 'birads', 'outcome', 'patient_id', 'study_id', 'view', 'side', 'x1', 'y1', 'x2', 'y2', 'split']
+PAIR_COLUMNS = ['patient_id', 'study_id', 'view', 'row', 'col', 'x1', 'y1', 'x2', 'y2', 'A', 'abnormal_side',
+                'fixed_side', 'split']
+LABELLED_COLUMNS = ['abnormal', 'birads', 'outcome', 'patient_id', 'study_id', 'view', 'side', 'x1', 'y1', 'x2', 'y2',
+                    'split']
 
 @dataclass
 class PairResult:
@@ -101,7 +108,8 @@ def _sides(fixed, moving, reg:Registered) -> list[tuple[str, list, np.ndarray, n
     return [(fixed.laterality, fixed.boxes, reg.fixed, reg.moving),
             (moving.laterality, boxes_to_fixed(moving.boxes, reg) if moving.boxes else [], reg.moving, reg.fixed)]
 
-def _coords(boxes:list) -> np.ndarray: return np.array([[b[k] for k in ('xmin', 'ymin', 'xmax', 'ymax')] for b in boxes]).reshape(-1, 4)
+def _coords(boxes:list) -> np.ndarray: return np.array([[b[k] for k in ('xmin', 'ymin', 'xmax',
+                                                                        'ymax')] for b in boxes]).reshape(-1, 4)
 
 def pair_records(fixed, moving, reg:Registered, cells:np.ndarray) -> list[dict]:
     "One PAIR_COLUMNS record per kept cell, with A (max over both sides' boxes) and the side holding that box."
@@ -110,25 +118,32 @@ def pair_records(fixed, moving, reg:Registered, cells:np.ndarray) -> list[dict]:
     owner = np.concatenate([[lat]*len(c) for lat, c in sides]).astype(object)
     best = areas.argmax(1) if areas.shape[1] else np.zeros(len(cells), int)
     a = areas.max(1) if areas.shape[1] else np.zeros(len(cells))
-    return [dict(patient_id=fixed.patient_id, study_id=fixed.study_id, view=fixed.view, row=int(r), col=int(c), x1=int(x1), y1=int(y1),
-                 x2=int(x2), y2=int(y2), A=round(float(ai), 6), abnormal_side=owner[bi] if ai > 0 else '', fixed_side=fixed.laterality, split=fixed.split)
+    return [dict(patient_id=fixed.patient_id, study_id=fixed.study_id, view=fixed.view, row=int(r), col=int(c),
+                 x1=int(x1), y1=int(y1),
+                 x2=int(x2), y2=int(y2), A=round(float(ai), 6), abnormal_side=owner[bi] if ai > 0 else '',
+                 fixed_side=fixed.laterality, split=fixed.split)
             for (r, c, x1, y1, x2, y2), ai, bi in zip(cells, a, best)]
 
 def labelled_patches(fixed, moving, reg:Registered, patch:int) -> tuple[list, list, dict]:
     "Abnormal patches centred on each ROI and normal patches at the same place in the other breast."
     size, patches, rows, skipped = reg.fixed.shape, [], [], {}
     sides = _sides(fixed, moving, reg)
-    for (lat, boxes, img, other_img), (other_lat, other_boxes, _, _), (row, other) in zip(sides, sides[::-1], [(fixed, moving), (moving, fixed)]):
+    for (lat, boxes, img, other_img), (other_lat, other_boxes, _, _), (row, other) in zip(sides, sides[::-1],
+                                                                                          [(fixed, moving),
+                                                                                           (moving, fixed)]):
         for box in filter(is_roi, boxes):
             cell = centred_cell(box, patch, size)
-            base = dict(patient_id=fixed.patient_id, study_id=fixed.study_id, view=fixed.view, x1=int(cell[0]), y1=int(cell[1]),
+            base = dict(patient_id=fixed.patient_id, study_id=fixed.study_id, view=fixed.view, x1=int(cell[0]),
+                        y1=int(cell[1]),
                         x2=int(cell[2]), y2=int(cell[3]), split=fixed.split)
             patches.append(img[cell[1]:cell[3], cell[0]:cell[2]])
-            rows.append(dict(base, abnormal=1, birads=box.get('birads'), outcome=box.get('pathology') or row.outcome, side=lat))
+            rows.append(dict(base, abnormal=1, birads=box.get('birads'), outcome=box.get('pathology') or row.outcome,
+                             side=lat))
             if (abnormal_area([cell], _coords([b for b in other_boxes if is_roi(b)])) > 0).any():
                 _add(skipped, {'normal patch overlaps an ROI of the other breast': 1}); continue
             patches.append(other_img[cell[1]:cell[3], cell[0]:cell[2]])
-            rows.append(dict(base, abnormal=0, birads=other.breast_birads, outcome=other.outcome if isinstance(other.outcome, str) else 'N', side=other_lat))
+            rows.append(dict(base, abnormal=0, birads=other.breast_birads,
+                             outcome=other.outcome if isinstance(other.outcome, str) else 'N', side=other_lat))
     return [np.round(p*65535).astype(np.uint16) for p in patches], rows, skipped
 
 def _add(total:dict, counts:dict):
@@ -137,7 +152,8 @@ def _add(total:dict, counts:dict):
 
 def excluded_pair(patch:int, reason:str, **info) -> PairResult:
     "The result of an image pair that contributes nothing, with the reason."
-    return PairResult(np.zeros((0, 2, patch, patch), np.uint16), [], np.zeros((0, patch, patch), np.uint16), [], {}, dict(excluded=reason, **info))
+    return PairResult(np.zeros((0, 2, patch, patch), np.uint16), [], np.zeros((0, patch, patch), np.uint16), [], {},
+                      dict(excluded=reason, **info))
 
 def process_pair(raw:Path|str, # the dataset's raw folder
                  fixed:pd.Series, moving:pd.Series, # exam-table rows of the pair (see `bilateral_pairs`)
@@ -155,11 +171,14 @@ def process_pair(raw:Path|str, # the dataset's raw folder
     cells = grid_cells(size, patch)
     keep, counts = keep_cells(reg, patch)
     cells = cells[keep]
-    pairs = np.stack([to_patches(reg.fixed, cells), to_patches(reg.moving, cells)], 1) if len(cells) else np.zeros((0, 2, patch, patch), np.uint16)
+    pairs = np.stack([to_patches(reg.fixed, cells), to_patches(reg.moving, cells)],
+                     1) if len(cells) else np.zeros((0, 2, patch, patch), np.uint16)
     labelled, labelled_rows, skipped = labelled_patches(fixed, moving, reg, patch)
     counts = dict(counts, cells=int(keep.size), kept=int(keep.sum()), **skipped)
-    return PairResult(pairs, pair_records(fixed, moving, reg, cells), np.stack(labelled) if labelled else np.zeros((0, patch, patch), np.uint16),
-                      labelled_rows, counts, dict(before=reg.before, after=reg.after, flipped=bool(reg.flipped), gain=reg.gain,
+    return PairResult(pairs, pair_records(fixed, moving, reg, cells),
+                      np.stack(labelled) if labelled else np.zeros((0, patch, patch), np.uint16),
+                      labelled_rows, counts,
+                      dict(before=reg.before, after=reg.after, flipped=bool(reg.flipped), gain=reg.gain,
                                                   registration_s=t1 - t0, tiling_s=time.perf_counter() - t1))
 
 # %% ../nbs/04_tiling.ipynb #21456d3e
@@ -179,7 +198,8 @@ def fresh_parts(parts:Path, options:dict):
 def save_part(path:Path, res:PairResult):
     "Write one pair's result atomically."
     meta = dict(rows=res.rows, labelled_rows=res.labelled_rows, counts=res.counts, info=res.info)
-    with atomic_write(path, 'wb') as f: np.savez(f, pairs=res.pairs, labelled=res.labelled, meta=np.frombuffer(json.dumps(meta).encode(), np.uint8))
+    with atomic_write(path, 'wb') as f: np.savez(f, pairs=res.pairs, labelled=res.labelled,
+                                                 meta=np.frombuffer(json.dumps(meta).encode(), np.uint8))
 
 def load_part(path:Path) -> PairResult:
     "Read one pair's result."
@@ -201,7 +221,9 @@ def _run_pair(args) -> str:
     "Worker: process one pair and save its part (an unforeseen failure is the pair's recorded exclusion, not the end of the run)."
     *work, path = args
     try: result = process_pair(*work)
-    except Exception as e: result = excluded_pair(work[3], f'unexpected failure ({type(e).__name__}: {(str(e).splitlines() or [""])[0]})')
+    except Exception as e: result = excluded_pair(work[3],
+                                                  f'unexpected failure ({type(e).__name__}: '
+                                                  f'{(str(e).splitlines() or [""])[0]})')
     save_part(path, result)
     return path.name
 
@@ -221,7 +243,8 @@ def assemble(out:Path, names:list[str], patch:int, exam_counts:dict, patch_level
              labels:dict|None=None # part name -> the images it pairs, to name excluded pairs
             ) -> dict:
     "Gather the parts (in the given order) into the stores; return the summary of counts and timings, with each excluded pair."
-    results = [read_back(out/'parts'/n, load_part, 'remove it and rerun siamese-mammo prepare, which makes it again') for n in names]
+    results = [read_back(out/'parts'/n, load_part,
+                         'remove it and rerun siamese-mammo prepare, which makes it again') for n in names]
     write_npy(out/'pairs.npy', [r.pairs for r in results], (2, patch, patch))
     write_npy(out/'labelled.npy', [r.labelled for r in results], (patch, patch))
     pairs = pd.DataFrame([row for r in results for row in r.rows], columns=PAIR_COLUMNS)
@@ -234,24 +257,30 @@ def assemble(out:Path, names:list[str], patch:int, exam_counts:dict, patch_level
         _add(counts, r.counts)
         if 'excluded' in r.info: excluded[r.info['excluded']] = excluded.get(r.info['excluded'], 0) + 1
     ok = [r.info for r in results if 'excluded' not in r.info]
-    named = [dict(item=(labels or {}).get(n, n), reason=r.info['excluded'], detail=f"image pair {n.removesuffix('.npz')} not registered or tiled")
+    named = [dict(item=(labels or {}).get(n, n), reason=r.info['excluded'],
+                  detail=f"image pair {n.removesuffix('.npz')} not registered or tiled")
              for n, r in zip(names, results) if 'excluded' in r.info]
-    summary = dict(exams=exam_counts, image_pairs=len(results), registered=len(ok), excluded=excluded, excluded_pairs=named,
-                   ncc_before=float(np.mean([i['before'] for i in ok])) if ok else None, ncc_after=float(np.mean([i['after'] for i in ok])) if ok else None,
+    summary = dict(exams=exam_counts, image_pairs=len(results), registered=len(ok), excluded=excluded,
+                   excluded_pairs=named,
+                   ncc_before=float(np.mean([i['before'] for i in ok])) if ok else None,
+                   ncc_after=float(np.mean([i['after'] for i in ok])) if ok else None,
                    median_gain=float(np.median([i['gain'] for i in ok])) if ok else None,
-                   cells=counts.pop('cells', 0), pairs=len(pairs), pairs_by_split=pairs.split.value_counts().to_dict(), pairs_with_A_above_0=int((pairs.A > 0).sum()),
+                   cells=counts.pop('cells', 0), pairs=len(pairs), pairs_by_split=pairs.split.value_counts().to_dict(),
+                   pairs_with_A_above_0=int((pairs.A > 0).sum()),
                    dropped={k: counts.pop(k) for k in DROP_REASONS if k in counts},
                    labelled=dict(abnormal=int(labelled.abnormal.sum()), normal=int((labelled.abnormal == 0).sum()),
                                  split='patch level (as in the paper)' if patch_level_split else 'by patient'),
                    labelled_skipped={k: v for k, v in counts.items() if k != 'kept'},
-                   seconds=dict(registration=sum(r.info.get('registration_s', 0) for r in results), tiling=sum(r.info.get('tiling_s', 0) for r in results)))
+                   seconds=dict(registration=sum(r.info.get('registration_s', 0) for r in results),
+                                tiling=sum(r.info.get('tiling_s', 0) for r in results)))
     return summary
 
 # %% ../nbs/04_tiling.ipynb #1022071a
 def parse_shard(shard:str) -> tuple[int,int]:
     "Parse 'i/n' (0 <= i < n)."
     try: i, n = (int(v) for v in shard.split('/')); assert 0 <= i < n
-    except (ValueError, AssertionError): raise DatasetError(f"shard must be i/n with 0 <= i < n, e.g. 0/4, got {shard!r}") from None
+    except (ValueError,
+            AssertionError): raise DatasetError(f"shard must be i/n with 0 <= i < n, e.g. 0/4, got {shard!r}") from None
     return i, n
 
 PREPARE_RULES = dict(patch=Patch, workers=Count|None, size=ImageSize, seed=Seed)
@@ -288,31 +317,41 @@ def prepare(dataset:str, # source: vindr, optimam, mias or synth
     "Register and tile a dataset into patch stores; return the summary once every pair is done."
     if dataset not in READERS: raise DatasetError(f"unknown dataset {dataset!r}: choose one of {', '.join(READERS)}")
     check_options(prepare, locals(), PREPARE_RULES)
-    if patch > min(size): raise OptionError(f'option patch: must be at most the smaller side of size {size[0]}x{size[1]}, got {patch}')
+    if patch > min(size): raise OptionError(f'option patch: must be at most the smaller side of size '
+                                            f'{size[0]}x{size[1]}, got {patch}')
     i, n = parse_shard(shard)
     raw = Path(raw or data_root(data_dir)/'raw'/dataset); out = Path(out or data_root(data_dir)/'processed'/f'{dataset}{patch}')
-    if not (raw/SOURCES[dataset].marker).exists(): raise DatasetError(f'{dataset}: no {SOURCES[dataset].title} at {raw} (expected {SOURCES[dataset].marker})')
+    if not (raw/SOURCES[dataset].marker).exists(): raise DatasetError(f'{dataset}: no {SOURCES[dataset].title} at '
+                                                                      f'{raw} (expected {SOURCES[dataset].marker})')
     exams, skips = READERS[dataset](raw, size=size, seed=seed)
     save_exams(exams, skips, out)
-    if exams.empty: raise DatasetError(f'{raw}: no usable bilateral image pair ({skips}); each reason is in {out/"skipped.csv"}')
+    if exams.empty: raise DatasetError(f'{raw}: no usable bilateral image pair ({skips}); each reason is in '
+                                       f'{out/"skipped.csv"}')
     pairs = bilateral_pairs(exams)
     names = [part_name(f) for f, _ in pairs]
-    options = dict(patch=patch, size=list(size), seed=seed, match_intensity=match_intensity, rules=TILING_RULES)   # what every part depends on
+    # what every part depends on
+    options = dict(patch=patch, size=list(size), seed=seed, match_intensity=match_intensity, rules=TILING_RULES)
     fresh_parts(out/'parts', options)
-    work = [(raw, f, m, patch, tuple(size), seed, match_intensity, out/'parts'/name) for (f, m), name in zip(pairs, names)]
-    _make_parts([w for k, w in enumerate(work) if k % n == i and not w[-1].exists()], workers, f'{dataset}{patch} pairs')
+    work = [(raw, f, m, patch, tuple(size), seed, match_intensity, out/'parts'/name) for (f, m), name in zip(pairs,
+                                                                                                             names)]
+    _make_parts([w for k, w in enumerate(work) if k % n == i and not w[-1].exists()], workers,
+                f'{dataset}{patch} pairs')
     missing = sum(not (out/'parts'/name).exists() for name in names)
-    if missing: print(f'{len(names) - missing} of {len(names)} image pairs done; run the other shards (or without --shard) to assemble'); return None
+    if missing: print(f'{len(names) - missing} of {len(names)} image pairs done; run the other shards (or without '
+                      f'--shard) to assemble'); return None
     inputs = hashlib.sha1(json.dumps([names, patch_level_split, options], sort_keys=True).encode()).hexdigest()
     if (old := read_cache(out/'summary.json', read_json)) and old.get('inputs') == inputs and _intact(out):
         print(f'{out}: stores up to date'); return _record_pairs(old, skips, out)
-    _make_parts([w for w in work if not part_done(w[-1])], workers, f'{dataset}{patch} damaged parts')   # an assembly reads every part: check them only then
+    # an assembly reads every part: check them only then
+    _make_parts([w for w in work if not part_done(w[-1])], workers, f'{dataset}{patch} damaged parts')
     labels = {name: f'{f.image_id} + {m.image_id}' for (f, m), name in zip(pairs, names)}
-    summary = dict(assemble(out, names, patch, dict(images=len(exams), skipped=skips.summary()), patch_level_split, seed, labels), inputs=inputs)
+    summary = dict(assemble(out, names, patch, dict(images=len(exams), skipped=skips.summary()), patch_level_split,
+                            seed, labels), inputs=inputs)
     with atomic_write(out/'summary.json') as f: json.dump(summary, f, indent=1)
     _record_pairs(summary, skips, out)
     print(f"{summary['pairs']} patch pairs from {summary['registered']} of {summary['image_pairs']} image pairs; "
-          f"{summary['labelled']['abnormal']} abnormal + {summary['labelled']['normal']} normal labelled patches -> {out}")
+          f"{summary['labelled']['abnormal']} abnormal + {summary['labelled']['normal']} normal labelled patches -> "
+          f"{out}")
     return summary
 
 # %% ../nbs/04_tiling.ipynb #58b55e89
@@ -327,18 +366,23 @@ class PatchStore:
     @property
     def singles(self) -> np.ndarray: return self.pairs.reshape(-1, *self.pairs.shape[2:])
     @property
-    def singles_table(self) -> pd.DataFrame: return self.table.loc[self.table.index.repeat(2)].assign(slot=[0, 1]*len(self.table)).reset_index(drop=True)
+    def singles_table(self) -> pd.DataFrame: return self.table.loc[self.table.index.repeat(2)].assign(slot=[0,
+                                                                                                            1]*len(self.table)).reset_index(drop=True)
 
 def open_store(out:Path|str) -> PatchStore:
     "Open the stores of a prepared dataset without reading the patches into memory."
     out = Path(out)
-    if not (out/'pairs.npy').exists(): raise DatasetError(f'{out}: no patch store here; run siamese-mammo prepare first')
+    if not (out/'pairs.npy').exists(): raise DatasetError(f'{out}: no patch store here; run siamese-mammo prepare '
+                                                          f'first')
     remedy = 'rerun siamese-mammo prepare for this dataset, which rebuilds the stores from its parts'
-    table = lambda name: read_back(out/name, lambda p: pd.read_csv(p, dtype={'study_id': str, 'patient_id': str}, keep_default_na=False, na_values=['']), remedy)
+    table = lambda name: read_back(out/name,
+                                   lambda p: pd.read_csv(p, dtype={'study_id': str, 'patient_id': str},
+                                                         keep_default_na=False, na_values=['']), remedy)
     array = lambda name: read_back(out/name, lambda p: np.load(p, mmap_mode='r'), remedy)
     store = PatchStore(array('pairs.npy'), table('pairs.csv'), array('labelled.npy'), table('labelled.csv'))
     if (len(store.pairs), len(store.labelled)) != (len(store.table), len(store.labelled_table)):
-        raise DamagedFile(f'{out}: the stores disagree with their tables ({len(store.pairs)} pairs for {len(store.table)} rows, '
+        raise DamagedFile(f'{out}: the stores disagree with their tables ({len(store.pairs)} pairs for '
+                          f'{len(store.table)} rows, '
                           f'{len(store.labelled)} labelled patches for {len(store.labelled_table)} rows): {remedy}')
     return store
 
@@ -373,7 +417,8 @@ def figure3(out:Path|str, # a prepared dataset folder
         lo, hi = np.percentile(pair, [1, 99.5])   # one grey scale for both patches of a pair
         for ax, img, side in zip(ax_row, pair, [r.fixed_side, 'R' if r.fixed_side == 'L' else 'L']):
             ax.imshow(img, cmap='gray', vmin=lo, vmax=hi); ax.set_xticks([]); ax.set_yticks([])
-            ax.set_title(f'{title}: {side}-{r.view}' + (f', A={r.A:.2f}' if side == r.abnormal_side else ''), fontsize=9)
+            ax.set_title(f'{title}: {side}-{r.view}' + (f', A={r.A:.2f}' if side == r.abnormal_side else ''),
+                         fontsize=9)
         if r.A > 0: _draw_boxes(ax_row[0], exams, r)
     fig.tight_layout()
     if path: fig.savefig(path, dpi=150)
@@ -384,5 +429,6 @@ def _draw_boxes(ax, exams:pd.DataFrame, r:pd.Series):
     from matplotlib.patches import Rectangle
     image = exams[(exams.study_id == r.study_id) & (exams.view == r.view) & (exams.laterality == r.fixed_side)].iloc[0]
     for b in image.boxes:
-        ax.add_patch(Rectangle((b['xmin'] - r.x1 - 0.5, b['ymin'] - r.y1 - 0.5), b['xmax'] - b['xmin'], b['ymax'] - b['ymin'], fill=False, ec='r', lw=1.5))
+        ax.add_patch(Rectangle((b['xmin'] - r.x1 - 0.5, b['ymin'] - r.y1 - 0.5), b['xmax'] - b['xmin'],
+                               b['ymax'] - b['ymin'], fill=False, ec='r', lw=1.5))
     ax.set_xlim(-0.5, r.x2 - r.x1 - 0.5); ax.set_ylim(r.y2 - r.y1 - 0.5, -0.5)

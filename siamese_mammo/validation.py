@@ -9,7 +9,8 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Annotated, Literal
 import pandas as pd
-from pydantic import TypeAdapter, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model, model_validator
+from pydantic import (TypeAdapter, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model,
+                      model_validator)
 from .core import DamagedFile, OptionError, UserError
 from .io import VIEWS
 
@@ -55,7 +56,8 @@ SKIP_COLUMNS = ['item', 'reason', 'detail']
 class Skips(list):
     "Inputs left out, each as (item, reason, detail)."
     def add(self, item, reason:str, detail:str=''): self.append((str(item), reason, detail))
-    def summary(self) -> dict: return {r: int(n) for r, n in pd.Series([r for _, r, _ in self], dtype=object).value_counts().items()}
+    def summary(self) -> dict: return {r: int(n) for r, n in pd.Series([r for _, r, _ in self],
+                                                                       dtype=object).value_counts().items()}
     def frame(self) -> pd.DataFrame: return pd.DataFrame(self, columns=SKIP_COLUMNS)
     def __str__(self): return 'skipped: ' + (', '.join(f'{n} {r}' for r, n in self.summary().items()) or 'nothing')
 
@@ -69,7 +71,8 @@ def read_back(path:Path|str, # a file a stage wrote
     "`load(path)`, or `DamagedFile` naming the file and the remedy whatever the reader raised."
     try: return load(path)
     except UserError: raise
-    except Exception as e: raise DamagedFile(f'{path} is damaged or unreadable ({type(e).__name__}): {remedy}') from None
+    except Exception as e: raise DamagedFile(f'{path} is damaged or unreadable ({type(e).__name__}): '
+                                             f'{remedy}') from None
 
 def read_cache(path:Path|str, # a cache file
                load # reads it: path -> value
@@ -93,7 +96,9 @@ def _text(v) -> str:
 def plain_name(v) -> str:
     "A name that is safe as one path component."
     text = _text(v)
-    if not text or text in ('.', '..') or re.search(r'[/\\\x00-\x1f]', text): raise ValueError('must be a plain name, not empty and not a path')
+    if not text or text in ('.', '..') or re.search(r'[/\\\x00-\x1f]',
+                                                    text): raise ValueError('must be a plain name, not empty and not '
+                                                                            'a path')
     return text
 
 def _upper(v) -> str: return _text(v).upper()
@@ -115,11 +120,13 @@ def _scale(prefix:str, # the word before the value, e.g. BI-RADS
     def parse(v):
         text = _text(v)
         if not text: return None
-        if not (m := re.fullmatch(rf'(?:{prefix}\s*)?([{values}])', text, re.I)): raise ValueError(f'{text!r} is not {name}')
+        if not (m := re.fullmatch(rf'(?:{prefix}\s*)?([{values}])', text,
+                                  re.I)): raise ValueError(f'{text!r} is not {name}')
         return convert(m.group(1).upper())
     return parse
 
-_birads = _scale('BI-?RADS', '0-6', 'a BI-RADS category 0-6', int)   # the atlas's whole categories; subcategories such as 4A are refused
+# the atlas's whole categories; subcategories such as 4A are refused
+_birads = _scale('BI-?RADS', '0-6', 'a BI-RADS category 0-6', int)
 _density = _scale('DENSITY', 'A-D', 'a breast density A-D')
 
 def _categories(v) -> list[str]:
@@ -127,7 +134,11 @@ def _categories(v) -> list[str]:
     text = _text(v)
     try: cats = ast.literal_eval(text) if text else ['No Finding']
     except (ValueError, SyntaxError, MemoryError, RecursionError): cats = None
-    if not isinstance(cats, list) or not all(isinstance(c, str) for c in cats): raise ValueError(f'{text!r} is not a list of categories such as [\'Mass\']')
+    if not isinstance(cats,
+                      list) or not all(isinstance(c,
+                                                  str) for c in cats): raise ValueError(f'{text!r} is not a list of '
+                                                                                        f'categories such as '
+                                                                                        f'[\'Mass\']')
     return cats
 
 PlainName = Annotated[str, BeforeValidator(plain_name)]
@@ -142,7 +153,8 @@ def check_box(x0, y0, x1, y1):
     "Refuse a box with some coordinates missing or without a positive extent."
     given = [v is not None for v in (x0, y0, x1, y1)]
     if any(given) and not all(given): raise ValueError('box: some of xmin, ymin, xmax, ymax are empty')
-    if all(given) and not (x1 > x0 and y1 > y0): raise ValueError(f'box: xmax > xmin and ymax > ymin needed, got ({x0}, {y0}, {x1}, {y1})')
+    if all(given) and not (x1 > x0 and y1 > y0): raise ValueError(f'box: xmax > xmin and ymax > ymin needed, got '
+                                                                  f'({x0}, {y0}, {x1}, {y1})')
 
 class VindrRow(BaseModel):
     "One row of VinDr-Mammo's finding_annotations.csv (one finding, or `No Finding`, of one image)."
@@ -216,8 +228,11 @@ class MiasRow(BaseModel):
 
     @model_validator(mode='after')
     def _consistent(self):
-        if (self.cls == 'NORM') != (self.severity is None): raise ValueError('severity: B or M for an abnormality, none for NORM')
-        if len({v is None for v in (self.x, self.y, self.radius)}) > 1: raise ValueError('circle: x, y and radius are all given or none')
+        if (self.cls == 'NORM') != (self.severity is None): raise ValueError('severity: B or M for an abnormality, '
+                                                                             'none for NORM')
+        if len({v is None for v in (self.x, self.y,
+                                    self.radius)}) > 1: raise ValueError('circle: x, y and radius are all given or '
+                                                                         'none')
         return self
 
 def mias_fields(line:str) -> dict|None:

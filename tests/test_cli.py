@@ -16,7 +16,8 @@ def test_unknown_method_is_one_line(run):
     assert p.returncode == 2 and "option method: input should be 'siamese', 'simclr' or 'byol', got 'mae'" in p.stderr and 'Traceback' not in p.stderr
 
 def test_synth_writes_vindr_layout(run, tmp_path):
-    p = run('siamese-mammo', 'synth', '--out', tmp_path/'s', '--patients', 2, '--seed', 3, '--size', '384x288', '--workers', 1)
+    p = run('siamese-mammo', 'synth', '--out', tmp_path/'s', '--patients', 2, '--seed', 3, '--size', '384x288',
+            '--workers', 1)
     assert p.returncode == 0, p.stderr
     ann = pd.read_csv(tmp_path/'s'/'finding_annotations.csv')
     assert set(ann.height) == {384} and set(ann.width) == {288}
@@ -28,9 +29,12 @@ def test_module_entry_point(run):
     assert 'pretrain' in p.stdout
 
 def test_synth_writes_omidb_layout_read_by_omidb_adapter(run, tmp_path):
-    p = run('siamese-mammo', 'synth', '--out', tmp_path/'o', '--patients', 2, '--seed', 3, '--size', '384x288', '--workers', 1, '--format', 'optimam')
+    p = run('siamese-mammo', 'synth', '--out', tmp_path/'o', '--patients', 2, '--seed', 3, '--size', '384x288',
+            '--workers', 1, '--format', 'optimam')
     assert p.returncode == 0, p.stderr
-    assert sorted(f.name for f in (tmp_path/'o'/'data').glob('*/*.json')) == ['imagedb_optm1.json', 'imagedb_optm2.json', 'nbss_optm1.json', 'nbss_optm2.json']
+    assert sorted(f.name for f in (tmp_path/'o'/'data').glob('*/*.json')) == ['imagedb_optm1.json',
+                                                                              'imagedb_optm2.json', 'nbss_optm1.json',
+                                                                              'nbss_optm2.json']
     assert len(list((tmp_path/'o'/'images').rglob('*.dcm'))) == 8
     from siamese_mammo.datasets import read_omidb
     exams, skips = read_omidb(tmp_path/'o')

@@ -15,7 +15,8 @@ SIZE, PATCH = '128x96', 32
 def clean(tmp_path_factory):
     "A small synthetic set in the VinDr layout (10 women at 256x192, some with lesions, every split)."
     out = tmp_path_factory.mktemp('clean')/'synth'
-    subprocess.run(CLI + ['synth', '--out', out, '--patients', '10', '--seed', '34', '--size', '256x192', '--workers', '2'], check=True, capture_output=True)
+    subprocess.run(CLI + ['synth', '--out', out, '--patients', '10', '--seed', '34', '--size', '256x192', '--workers',
+                          '2'], check=True, capture_output=True)
     return out
 
 def copy(clean, tmp_path) -> Path:
@@ -56,7 +57,8 @@ def set_header(raw, image_id:str, **tags):
 def test_laterality_disagreeing_with_dicom_is_skipped(clean, tmp_path):
     raw = copy(clean, tmp_path); img = table(raw).image_id[0]; side = table(raw).laterality[0]
     set_header(raw, img, ImageLaterality='L' if side == 'R' else 'R')
-    assert one_skip(raw, img)[1:] == ('laterality disagrees with the DICOM', f"table {side}, DICOM header {'L' if side == 'R' else 'R'}")
+    assert one_skip(raw, img)[1:] == ('laterality disagrees with the DICOM',
+                                      f"table {side}, DICOM header {'L' if side == 'R' else 'R'}")
 
 def test_view_and_size_disagreeing_with_dicom_are_skipped(clean, tmp_path):
     raw = copy(clean, tmp_path); t = table(raw)
@@ -72,7 +74,8 @@ def test_exact_duplicate_row_is_dropped_with_a_record_and_the_box_not_doubled(cl
     exams, skips = read_vindr(raw, size=(128, 96))
     assert exams.set_index('image_id').boxes[t.image_id[k]] == before
     assert [s for s in skips if s[0] == t.image_id[k]] == [(t.image_id[k], 'exact duplicate table row',
-                                                          f'{VINDR_TABLE} line {len(t) + 2} repeats line {k + 2}; dropped, the image kept')]
+                                                          f'{VINDR_TABLE} line {len(t) + 2} repeats line {k + 2}; '
+                                                          f'dropped, the image kept')]
 
 @pytest.mark.parametrize('value, says', [('BI-RADS 7', "'BI-RADS 7' is not a BI-RADS category 0-6"),
                                          ('BI-RADS 4A', "'BI-RADS 4A' is not a BI-RADS category 0-6")])
@@ -88,10 +91,14 @@ def test_path_outside_the_dataset_is_never_read(clean, tmp_path):
     raw = copy(clean, tmp_path); t = table(raw)
     outside = tmp_path/'outside'; outside.mkdir(); shutil.copy(next((raw/'images').rglob('*.dicom')), outside/'x.dicom')
     t.loc[0, 'image_id'] = '../../../outside/x'; write(raw, t)
-    assert one_skip(raw, '../../../outside/x')[1:] == ('invalid image_id', f'{VINDR_TABLE} line 2: must be a plain name, not empty and not a path')
+    assert one_skip(raw, '../../../outside/x')[1:] == ('invalid image_id',
+                                                       f'{VINDR_TABLE} line 2: must be a plain name, not empty and '
+                                                       f'not a path')
 
-@pytest.mark.parametrize('column, value, says', [('xmin', 'nan', "'nan' is not a finite number"), ('ymin', 'abc', "'abc' is not a number"),
-                                                 ('xmax', '0', 'box: xmax > xmin and ymax > ymin needed'), ('ymax', '', 'box: some of xmin')])
+@pytest.mark.parametrize('column, value, says',
+                         [('xmin', 'nan', "'nan' is not a finite number"), ('ymin', 'abc', "'abc' is not a number"),
+                                                 ('xmax', '0', 'box: xmax > xmin and ymax > ymin needed'),
+                                                 ('ymax', '', 'box: some of xmin')])
 def test_bad_box_coordinates_are_skipped_naming_the_field(clean, tmp_path, column, value, says):
     raw = copy(clean, tmp_path); k = with_box(raw); img = edit_cell(raw, k, column, value)
     item, reason, detail = one_skip(raw, img)
@@ -118,7 +125,8 @@ def test_categories_that_are_not_a_list_are_skipped(clean, tmp_path):
 
 def test_a_byte_that_is_not_utf8_fails_its_row_only(clean, tmp_path):
     raw = copy(clean, tmp_path); t = table(raw); img = t.image_id[0]
-    data = (raw/VINDR_TABLE).read_bytes().replace(t.study_id[0].encode() + b',', t.study_id[0].encode()[:-1] + b'\xff,', 1)
+    data = (raw/VINDR_TABLE).read_bytes().replace(t.study_id[0].encode() + b',',
+                                                  t.study_id[0].encode()[:-1] + b'\xff,', 1)
     (raw/VINDR_TABLE).write_bytes(data)
     exams, skips = read_vindr(raw, size=(128, 96))
     assert [s for s in skips if s[0] == img] == [(img, 'invalid study_id', f'{VINDR_TABLE} line 2: not UTF-8 text')]
@@ -134,14 +142,17 @@ def one_line(p) -> str:
 
 def test_a_table_with_only_its_header_is_one_line(clean, tmp_path):
     raw = copy(clean, tmp_path); write(raw, table(raw).iloc[:0])
-    line = one_line(run_cli('prepare', '--dataset', 'synth', '--raw', raw, '--out', tmp_path/'o', '--size', SIZE, '--patch', PATCH))
+    line = one_line(run_cli('prepare', '--dataset', 'synth', '--raw', raw, '--out', tmp_path/'o', '--size', SIZE,
+                            '--patch', PATCH))
     assert line.endswith(f'{raw/VINDR_TABLE}: the table has a header but no rows')
 
 def test_no_usable_pair_is_one_line_with_every_reason_recorded(clean, tmp_path):
     raw = copy(clean, tmp_path); write(raw, table(raw).assign(breast_birads='BI-RADS 9'))
-    line = one_line(run_cli('prepare', '--dataset', 'synth', '--raw', raw, '--out', tmp_path/'o', '--size', SIZE, '--patch', PATCH))
+    line = one_line(run_cli('prepare', '--dataset', 'synth', '--raw', raw, '--out', tmp_path/'o', '--size', SIZE,
+                            '--patch', PATCH))
     assert 'no usable bilateral image pair' in line and 'invalid breast_birads' in line
-    assert set(pd.read_csv(tmp_path/'o'/'skipped.csv').item) == set(table(raw).image_id)   # each bad row recorded, every image named
+    # each bad row recorded, every image named
+    assert set(pd.read_csv(tmp_path/'o'/'skipped.csv').item) == set(table(raw).image_id)
 
 @pytest.mark.parametrize('args, says', [
     (['prepare', '--patch', 100000], 'option patch: must be at most the smaller side of size 128x96, got 100000'),
@@ -153,13 +164,16 @@ def test_no_usable_pair_is_one_line_with_every_reason_recorded(clean, tmp_path):
     (['pretrain', '--lr', -1], 'option lr: input should be greater than 0, got -1.0'),
     (['pretrain', '--epochs', 0], 'option epochs: input should be greater than or equal to 1, got 0'),
     (['synth', '--out', 'x', '--patients', 0], 'option patients: input should be greater than or equal to 1, got 0'),
-    (['sweep', '--dataset', 'synth32', '--batch-sizes', '64,1.5'], "option batch_sizes: whole numbers needed, got '64,1.5'"),
-    (['sweep', '--dataset', 'synth32', '--lrs', '1e-3,abc'], "option lrs: comma-separated positive numbers needed, e.g. 1e-3,1e-4, got '1e-3,abc'"),
+    (['sweep', '--dataset', 'synth32', '--batch-sizes', '64,1.5'],
+     "option batch_sizes: whole numbers needed, got '64,1.5'"),
+    (['sweep', '--dataset', 'synth32', '--lrs', '1e-3,abc'],
+     "option lrs: comma-separated positive numbers needed, e.g. 1e-3,1e-4, got '1e-3,abc'"),
 ])
 def test_options_out_of_range_are_one_line_and_leave_nothing(clean, tmp_path, capsys, args, says):
     "In process (the command's own `main`), since each case stops before any work."
     stage, *rest = args
-    where = ['--dataset', 'synth', '--raw', clean, '--out', tmp_path/'o', '--size', SIZE] if stage == 'prepare' and '--size' not in rest else \
+    where = ['--dataset', 'synth', '--raw', clean, '--out', tmp_path/'o', '--size',
+             SIZE] if stage == 'prepare' and '--size' not in rest else \
             ['--dataset', 'synth', '--raw', clean, '--out', tmp_path/'o'] if stage == 'prepare' else []
     try: rc = main([stage, *map(str, where), *map(str, rest)])
     except SystemExit as e: rc = e.code
@@ -169,7 +183,8 @@ def test_options_out_of_range_are_one_line_and_leave_nothing(clean, tmp_path, ca
 
 def test_an_output_folder_that_is_a_file_is_one_line(clean, tmp_path):
     (tmp_path/'o').write_text('not a folder')
-    line = one_line(run_cli('prepare', '--dataset', 'synth', '--raw', clean, '--out', tmp_path/'o', '--size', SIZE, '--patch', PATCH))
+    line = one_line(run_cli('prepare', '--dataset', 'synth', '--raw', clean, '--out', tmp_path/'o', '--size', SIZE,
+                            '--patch', PATCH))
     assert 'File exists' in line or 'Not a directory' in line
 
 def test_a_repeated_mias_line_is_dropped_with_a_record(tmp_path):
@@ -190,38 +205,45 @@ def test_an_option_error_is_one_line_from_the_installed_command(tmp_path):
 def prepared(clean, tmp_path_factory):
     "A data root holding the clean set, prepared."
     root = tmp_path_factory.mktemp('root'); shutil.copytree(clean, root/'raw'/'synth')
-    subprocess.run(CLI + ['prepare', '--dataset', 'synth', '--data-dir', root, '--size', SIZE, '--patch', str(PATCH), '--workers', '2'], check=True, capture_output=True)
+    subprocess.run(CLI + ['prepare', '--dataset', 'synth', '--data-dir', root, '--size', SIZE, '--patch', str(PATCH),
+                          '--workers', '2'], check=True, capture_output=True)
     return root
 
 def test_a_store_cut_short_is_one_line_and_prepare_rebuilds_it(prepared, tmp_path):
     root = Path(shutil.copytree(prepared, tmp_path/'root')); store = root/'processed'/f'synth{PATCH}'
     whole = (store/'pairs.npy').read_bytes(); (store/'pairs.npy').write_bytes(whole[:3000])
-    line = one_line(run_cli('pretrain', '--dataset', f'synth{PATCH}', '--data-dir', root, '--run-dir', tmp_path/'run', '--epochs', 1, '--device', 'cpu'))
+    line = one_line(run_cli('pretrain', '--dataset', f'synth{PATCH}', '--data-dir', root, '--run-dir', tmp_path/'run',
+                            '--epochs', 1, '--device', 'cpu'))
     assert f'{store/"pairs.npy"} is damaged or unreadable (ValueError): rerun siamese-mammo prepare' in line
     p = run_cli('prepare', '--dataset', 'synth', '--data-dir', root, '--size', SIZE, '--patch', PATCH, '--workers', 1)
     assert p.returncode == 0 and 'rebuilding the stores from the parts' in p.stdout and (store/'pairs.npy').read_bytes() == whole
 
 def test_a_damaged_checkpoint_is_one_line_without_unsafe_advice(prepared, tmp_path):
     run = tmp_path/'run'
-    args = ['pretrain', '--dataset', f'synth{PATCH}', '--data-dir', prepared, '--run-dir', run, '--epochs', 1, '--batch-size', 16, '--device', 'cpu']
+    args = ['pretrain', '--dataset', f'synth{PATCH}', '--data-dir', prepared, '--run-dir', run, '--epochs', 1,
+            '--batch-size', 16, '--device', 'cpu']
     assert run_cli(*args).returncode == 0
     (run/'checkpoint.pt').write_bytes((run/'checkpoint.pt').read_bytes()[:1000])
     line = one_line(run_cli(*args, '--resume'))
     assert f'{run/"checkpoint.pt"} is damaged or unreadable' in line and 'remove it to start the run afresh' in line and 'weights_only' not in line
 
 def test_splits_do_not_depend_on_the_salt(prepared, tmp_path):
-    store = lambda salt: (run_cli('prepare', '--dataset', 'synth', '--raw', prepared/'raw'/'synth', '--out', tmp_path/salt, '--size', SIZE,
-                                  '--patch', PATCH, '--workers', 1, env={'SIAMESE_MAMMO_SALT': salt}), pd.read_csv(tmp_path/salt/'pairs.csv'))[1]
+    store = lambda salt: (run_cli('prepare', '--dataset', 'synth', '--raw', prepared/'raw'/'synth', '--out',
+                                  tmp_path/salt, '--size', SIZE,
+                                  '--patch', PATCH, '--workers', 1, env={'SIAMESE_MAMMO_SALT': salt}),
+                                  pd.read_csv(tmp_path/salt/'pairs.csv'))[1]
     a, b = store('salt-one'), store('salt-two')
     assert set(a.patient_id).isdisjoint(b.patient_id)    # the pseudonyms are salted ...
     assert a.split.tolist() == b.split.tolist()          # ... the splits are not
 
 def test_an_excluded_pair_is_named_in_skipped_csv(clean, tmp_path):
     raw = copy(clean, tmp_path); t = table(raw)
-    img = t.image_id[(t.breast_birads == 'BI-RADS 1') & (t.groupby('image_id').image_id.transform('size') == 1)].iloc[0]   # a normal image
+    # a normal image
+    img = t.image_id[(t.breast_birads == 'BI-RADS 1') & (t.groupby('image_id').image_id.transform('size') == 1)].iloc[0]
     path = next((raw/'images').rglob(f'{img}.dicom')); ds = pydicom.dcmread(path)
     ds.Rows = ds.Columns = 1; ds.PixelData = b'\0\0'; ds.save_as(path)
-    write(raw, t.assign(height=np.where(t.image_id == img, '1', t.height), width=np.where(t.image_id == img, '1', t.width)))
+    write(raw,
+          t.assign(height=np.where(t.image_id == img, '1', t.height), width=np.where(t.image_id == img, '1', t.width)))
     summary = prepare('synth', PATCH, raw=str(raw), out=str(tmp_path/'o'), size=(128, 96), workers=1)
     skipped = pd.read_csv(tmp_path/'o'/'skipped.csv')
     row = skipped[skipped.item.str.contains(img)]
@@ -232,16 +254,20 @@ def test_an_excluded_pair_is_named_in_skipped_csv(clean, tmp_path):
 
 # --- the property: whatever is damaged, reading never lets a traceback through and never drops an image without a record
 
-VALUES = st.one_of(st.sampled_from(['', 'nan', 'NaN', 'inf', '-1', '0', '1e9', 'abc', 'BI-RADS 4A', 'BI-RADS 9', 'DENSITY Z', '../x', '[1, 2]',
+VALUES = st.one_of(st.sampled_from(['', 'nan', 'NaN', 'inf', '-1', '0', '1e9', 'abc', 'BI-RADS 4A', 'BI-RADS 9',
+                                    'DENSITY Z', '../x', '[1, 2]',
                                     "['Mass'", 'R', 'L', 'CC', 'XX', '256', '192', '3.5']), st.text(max_size=12))
-COLUMNS = ['study_id', 'image_id', 'laterality', 'view_position', 'height', 'width', 'breast_birads', 'breast_density', 'finding_categories',
+COLUMNS = ['study_id', 'image_id', 'laterality', 'view_position', 'height', 'width', 'breast_birads', 'breast_density',
+           'finding_categories',
            'finding_birads', 'xmin', 'ymin', 'xmax', 'ymax', 'split']
-TAGS = st.sampled_from([('ImageLaterality', 'L'), ('ImageLaterality', 'R'), ('ImageLaterality', 'B'), ('ViewPosition', 'CC'), ('ViewPosition', 'XX'),
+TAGS = st.sampled_from([('ImageLaterality', 'L'), ('ImageLaterality', 'R'), ('ImageLaterality', 'B'),
+                        ('ViewPosition', 'CC'), ('ViewPosition', 'XX'),
                         ('Rows', 1), ('Columns', 7), ('PatientID', 'someone-else')])
 DAMAGE = st.one_of(st.tuples(st.just('cell'), st.integers(0, 99), st.sampled_from(COLUMNS), VALUES),
                    st.tuples(st.just('repeat'), st.integers(0, 99)),
                    st.tuples(st.just('header'), st.integers(0, 99), TAGS),
-                   st.tuples(st.just('drop tag'), st.integers(0, 99), st.sampled_from(['Rows', 'Columns', 'BitsAllocated', 'ImageLaterality', 'ViewPosition'])),
+                   st.tuples(st.just('drop tag'), st.integers(0, 99),
+                             st.sampled_from(['Rows', 'Columns', 'BitsAllocated', 'ImageLaterality', 'ViewPosition'])),
                    st.tuples(st.just('truncate'), st.integers(0, 99), st.floats(0, 0.99)),
                    st.tuples(st.just('delete'), st.integers(0, 99)))
 
@@ -266,7 +292,8 @@ def accounted(raw:Path, exams:pd.DataFrame, skipped:pd.DataFrame) -> set:
     named = {part.strip() for item in skipped.item.astype(str) for part in item.split(' + ')}
     return ids - set(exams.image_id) - named
 
-@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])   # the same examples on every run: CI is reproducible
+# the same examples on every run: CI is reproducible
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(DAMAGE, min_size=1, max_size=3))
 def test_reading_a_damaged_set_records_every_image(clean, tmp_path_factory, damages):
     raw = Path(shutil.copytree(clean, tmp_path_factory.mktemp('h')/'synth'))
@@ -282,6 +309,7 @@ def test_prepare_on_a_damaged_set_records_every_image_and_pair(clean, tmp_path_f
     for d in damages: damage(raw, d)
     try: summary = prepare('synth', PATCH, raw=str(raw), out=str(base/'o'), size=(128, 96), workers=1)
     except UserError: return
-    exams, skipped = pd.read_csv(base/'o'/'exams.csv', dtype=str), pd.read_csv(base/'o'/'skipped.csv', dtype=str, keep_default_na=False)
+    exams, skipped = pd.read_csv(base/'o'/'exams.csv', dtype=str), pd.read_csv(base/'o'/'skipped.csv', dtype=str,
+                                                                               keep_default_na=False)
     assert not accounted(raw, exams, skipped)
     assert summary['registered'] + len(summary['excluded_pairs']) == summary['image_pairs'] == len(exams)//2

@@ -25,7 +25,8 @@ def test_prepare_writes_stores(raw, tmp_path):
     pairs = np.load(tmp_path/'s'/'pairs.npy', mmap_mode='r')
     table = pd.read_csv(tmp_path/'s'/'pairs.csv')
     assert isinstance(pairs, np.memmap) and pairs.dtype == np.uint16 and pairs.shape == (len(table), 2, 64, 64)
-    assert list(table.columns[:11]) == ['patient_id', 'study_id', 'view', 'row', 'col', 'x1', 'y1', 'x2', 'y2', 'A', 'abnormal_side']
+    assert list(table.columns[:11]) == ['patient_id', 'study_id', 'view', 'row', 'col', 'x1', 'y1', 'x2', 'y2', 'A',
+                                        'abnormal_side']
     assert table.groupby('patient_id').split.nunique().max() == 1
     summary = json.loads((tmp_path/'s'/'summary.json').read_text())
     exams = pd.read_csv(tmp_path/'s'/'exams.csv')
@@ -33,14 +34,16 @@ def test_prepare_writes_stores(raw, tmp_path):
 
 def test_sharded_runs_assemble_the_same_store(raw, tmp_path):
     whole = subprocess.run(prepare_cmd(raw, tmp_path/'a', '--workers', 2), capture_output=True, text=True)
-    first = subprocess.run(prepare_cmd(raw, tmp_path/'b', '--workers', 1, '--shard', '0/2'), capture_output=True, text=True)
+    first = subprocess.run(prepare_cmd(raw, tmp_path/'b', '--workers', 1, '--shard', '0/2'), capture_output=True,
+                           text=True)
     assert 'run the other shards' in first.stdout and not (tmp_path/'b'/'pairs.npy').exists()
     subprocess.run(prepare_cmd(raw, tmp_path/'b', '--workers', 1, '--shard', '1/2'), check=True, capture_output=True)
     assert whole.returncode == 0 and digests(tmp_path/'a') == digests(tmp_path/'b')
 
 def test_killed_run_resumes_to_identical_store(raw, tmp_path):
     subprocess.run(prepare_cmd(raw, tmp_path/'whole', '--workers', 1), check=True, capture_output=True)
-    proc = subprocess.Popen(prepare_cmd(raw, tmp_path/'killed', '--workers', 1), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    proc = subprocess.Popen(prepare_cmd(raw, tmp_path/'killed', '--workers', 1), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL,
                             start_new_session=True)
     parts = tmp_path/'killed'/'parts'
     deadline = time.time() + 120

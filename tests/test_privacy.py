@@ -36,7 +36,8 @@ def test_no_identifier_in_outputs(run, tmp_path):
     data, out = tmp_path/'data', tmp_path/'runs'/'05_pretrain.ipynb'
     out.parent.mkdir()
     synth_dataset(data/'raw'/'synth', 10, 0)   # the notebook's smoke cell prepares it
-    p = run('papermill', 'nbs/05_pretrain.ipynb', out, '-p', 'data_dir', data, '-p', 'run_dir', tmp_path/'runs'/'siamese')
+    p = run('papermill', 'nbs/05_pretrain.ipynb', out, '-p', 'data_dir', data, '-p', 'run_dir',
+            tmp_path/'runs'/'siamese')
     assert p.returncode == 0, p.stderr[-2000:]
     headers = [pydicom.dcmread(f, stop_before_pixels=True) for f in sorted((data/'raw'/'synth').rglob('*.dicom'))]
     secrets = {v for h in headers for v in (str(h.PatientID), str(h.PatientBirthDate), *str(h.PatientName).split('^'))}

@@ -21,9 +21,11 @@ def problems(path):
     if '#| export' in cells[0].source: return [f'{path.name}: the parameters cell must not be exported']
     params = pm.inspect_notebook(str(path))
     if not params: return [f'{path.name}: the parameters cell defines no parameters']
-    assigned = [t.target.id if isinstance(t, ast.AnnAssign) else t.targets[0].id for t in ast.parse(cells[0].source).body]
+    assigned = [t.target.id if isinstance(t,
+                                          ast.AnnAssign) else t.targets[0].id for t in ast.parse(cells[0].source).body]
     unparsed = [k for k in assigned if k not in params]
-    if unparsed: return [f'{path.name}: papermill cannot parse parameter(s) {unparsed} (keep "name: type = value  # comment" without "=" in the comment)']
+    if unparsed: return [f'{path.name}: papermill cannot parse parameter(s) {unparsed} (keep "name: type = value  # '
+                         f'comment" without "=" in the comment)']
     return [f'{path.name}: parameter {k} needs a type annotation and a comment'
             for k, p in params.items() if p['inferred_type_name'] in ('None', '') or not p['help']]
 
@@ -32,7 +34,8 @@ def main():
     nbs = cfg['DEFAULT']['papermill_nbs'].split()
     errs = [e for nb in nbs for e in problems(ROOT/'nbs'/nb)]
     for e in errs: print('FAIL:', e, file=sys.stderr)
-    if not errs: print(f'ok: {len(nbs)} parameterised notebook(s) keep a typed, commented parameters cell: {" ".join(nbs)}')
+    if not errs: print(f'ok: {len(nbs)} parameterised notebook(s) keep a typed, commented parameters cell: '
+                       f'{" ".join(nbs)}')
     sys.exit(1 if errs else 0)
 
 if __name__ == '__main__': main()

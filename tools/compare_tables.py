@@ -7,8 +7,11 @@ def differences(a:Path, b:Path) -> list[str]:
     "Where the table `b` differs from `a`: missing file, other shape or columns, or each differing cell with both values."
     if not b.exists(): return [f'{b.name}: missing in {b.parent}']
     x, y = pd.read_csv(a, dtype=str, keep_default_na=False), pd.read_csv(b, dtype=str, keep_default_na=False)
-    if x.shape != y.shape or list(x.columns) != list(y.columns): return [f'{a.name}: shape or columns differ ({x.shape} {list(x.columns)} vs {y.shape} {list(y.columns)})']
-    return [f'{a.name} row {i} {c}: {x.at[i, c]} vs {y.at[i, c]}' for c in x.columns for i in x.index if x.at[i, c] != y.at[i, c]]
+    if x.shape != y.shape or list(x.columns) != list(y.columns): return [f'{a.name}: shape or columns differ '
+                                                                         f'({x.shape} {list(x.columns)} vs {y.shape} '
+                                                                         f'{list(y.columns)})']
+    return [f'{a.name} row {i} {c}: {x.at[i, c]} vs '
+            f'{y.at[i, c]}' for c in x.columns for i in x.index if x.at[i, c] != y.at[i, c]]
 
 def main(committed:str, fresh:str) -> int:
     "Print the differences of every table of `committed` in `fresh`; 0 when there are none."

@@ -35,7 +35,8 @@ def floors(store, resamples:int=200, seed:int=0) -> dict:
     batches = ((x[i:i + 256], torch.arange(i, min(i + 256, len(A)))) for i in range(0, len(A), 256))
     scores = SiameseMethod(A).scores(batches)
     point, boot = resample_women({name: np.asarray(scores[key]) for name, key in
-                                  [('pixel_difference', 'pixel'), ('untrained_d1', 'd1'), ('untrained_d2', 'd2')]}, A, women, resamples, seed)
+                                  [('pixel_difference', 'pixel'), ('untrained_d1', 'd1'), ('untrained_d2', 'd2')]}, A,
+                                  women, resamples, seed)
     return dict(pairs=len(A), lesion_pairs=int((A > 0).sum()), women=len(np.unique(women)),
                 **{k: [round(v, 3)] + ci(boot[k]) for k, v in point.items()})
 

@@ -35,6 +35,7 @@ def main():
     nb = read_nb(ROOT/'nbs'/'index.ipynb')
     CaptureShell(path=ROOT/'nbs').run_all(nb, exc_stop=True)
     text = '\n\n'.join(filter(None, map(render, nb.cells))).rstrip() + '\n'
-    (ROOT/'README.md').write_text('<!-- generated from nbs/index.ipynb by tools/readme.py: edit the notebook, not this file -->\n\n' + text)
+    (ROOT/'README.md').write_text('<!-- generated from nbs/index.ipynb by tools/readme.py: edit the notebook, not '
+                                  'this file -->\n\n' + text)
 
 if __name__ == '__main__': main()

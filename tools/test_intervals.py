@@ -24,7 +24,8 @@ def test_scores(run_dir:str) -> tuple[dict, np.ndarray, np.ndarray]:
     load_model_state(run, torch.load(f'{run_dir}/best.pt', map_location='cpu', weights_only=True))
     trained = run.method.scores(run.batches('test'))
     table = open_store(run.cfg.resolve().processed).table.iloc[trained['index']]
-    scores = dict(auc_q=pair_scores(trained)['q'], untrained_d1=untrained['d1'], untrained_d2=untrained['d2'], pixel_difference=untrained['pixel'])
+    scores = dict(auc_q=pair_scores(trained)['q'], untrained_d1=untrained['d1'], untrained_d2=untrained['d2'],
+                  pixel_difference=untrained['pixel'])
     return scores, table.A.to_numpy(), table.patient_id.to_numpy()
 
 def resample_women(scores:dict, A:np.ndarray, women:np.ndarray, resamples:int=1000, seed:int=0) -> tuple[dict, dict]:
@@ -42,7 +43,8 @@ def intervals(scores:dict, A:np.ndarray, women:np.ndarray, resamples:int=1000, s
     "Average AUC of each score and of `auc_q` minus each floor, with 95% intervals over resampled women."
     point, boot = resample_women(scores, A, women, resamples, seed)
     out = {k: [round(v, 3)] + ci(boot[k]) for k, v in point.items()}
-    out.update({f'auc_q - {f}': [round(float(np.nanmean(boot['auc_q'] - boot[f])), 3)] + ci(boot['auc_q'] - boot[f]) for f in FLOORS})
+    out.update({f'auc_q - {f}': [round(float(np.nanmean(boot['auc_q'] - boot[f])),
+                                       3)] + ci(boot['auc_q'] - boot[f]) for f in FLOORS})
     return dict(out, test_pairs=len(A), lesion_pairs=int((A > 0).sum()), women=len(np.unique(women)))
 
 if __name__ == '__main__':
