@@ -1,6 +1,7 @@
 """Two augmented views per patch: batched on the training device versus per sample in DataLoader workers.
 
-    python benchmarks/augment_bench.py [--dataset synth96] [--patches 4096] [--batch-size 256] [--workers 2] [--device auto]
+    python benchmarks/augment_bench.py [--dataset synth96] [--patches 4096] [--batch-size 256] [--workers 2]
+    [--device auto]
 
 Both pipelines read the same single patches of a prepared store and apply the same kornia augmentation
 (`ssl.mammo_augment`): once to whole batches on the training device (what SimCLR and BYOL do), once to one
@@ -21,7 +22,8 @@ class PerSample(Dataset):
     def __init__(self, patches:PatchSet): self.patches, self.augment = patches, None
     def __len__(self): return len(self.patches)
     def __getitem__(self, i):
-        if self.augment is None: torch.set_num_threads(1); self.augment = mammo_augment(self.patches.patches().shape[-1])
+        if self.augment is None:
+            torch.set_num_threads(1); self.augment = mammo_augment(self.patches.patches().shape[-1])
         x = self.patches[i][0].float().div(65535)[None, None]
         return self.augment(x)[0], self.augment(x)[0]
 

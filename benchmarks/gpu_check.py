@@ -1,7 +1,8 @@
 """The GPU check: what the training loop costs on an accelerator, in one JSON.
 
     benchmarks/gpu_check.sh            # on a GPU machine: about 5 minutes, writes benchmarks/gpu_check.json
-    python benchmarks/gpu_check.py --tiny --data-dir D --dataset synth32 --out X.json   # on CPU, tiny (CI keeps it working)
+    python benchmarks/gpu_check.py --tiny --data-dir D --dataset synth32 --out X.json   # on CPU, tiny (CI keeps it
+    working)
 
 For the same prepared synthetic set:
 - siamese: one training epoch of `pretrain.train_epoch` (bf16 autocast and channels_last on CUDA, as `setup` makes them)

@@ -5,7 +5,8 @@
 Measures, on a synthetic set at the paper's size (1152x896) with P=96:
 - registration: image pairs per second with `--workers` processes;
 - tiling: patch pairs per second (filtering, A, cutting) in one process, on the registered pairs;
-- reading: random batches of 256 pairs from the memory-mapped store versus decoding one 16-bit PNG per patch (512 files a batch).
+- reading: random batches of 256 pairs from the memory-mapped store versus decoding one 16-bit PNG per patch (512 files
+  a batch).
 Ratios are taken within one run; the machines are shared, so absolute times vary between runs.
 """
 import argparse, json, os, tempfile, time

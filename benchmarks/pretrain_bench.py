@@ -1,11 +1,13 @@
 """What the Siamese method adds to the bare cost of its encoders.
 
-    python benchmarks/pretrain_bench.py [--dataset synth96] [--pairs 512] [--batch-size 32] [--device auto] [--out benchmarks/pretrain_bench.json]
+    python benchmarks/pretrain_bench.py [--dataset synth96] [--pairs 512] [--batch-size 32] [--device auto] [--out
+    benchmarks/pretrain_bench.json]
 
 On one prepared dataset (made with `make synth` and `prepare` when absent), for the same training batches:
 - epoch: one training epoch of `pretrain.train_epoch`, data loading from the store, soft labels, loss, LARS steps;
 - bare: the forward and backward passes of the two encoders alone, on the same batches already on the device;
-- refit: the end-of-epoch refit of both mixtures on the epoch's distances, and one mixture on 214,942 distances (VinDr-96's size).
+- refit: the end-of-epoch refit of both mixtures on the epoch's distances, and one mixture on 214,942 distances
+  (VinDr-96's size).
 The ratio epoch/bare is taken within one run; the machines are shared, so absolute times vary between runs.
 """
 import argparse, json, os, time

@@ -25,7 +25,8 @@ class Parser(argparse.ArgumentParser):
     def error(self, message): self.exit(2, f'{self.prog}: error: {message} (see {self.prog} --help)\n')
 
 def _add_options(parser:argparse.ArgumentParser, fn):
-    "Add one `--option` per parameter of `fn` (a function or dataclass with string annotations), documented by its comment."
+    ("Add one `--option` per parameter of `fn` (a function or dataclass with string annotations), documented by its "
+     "comment.")
     docs = docments(fn, full=True)
     for name, d in docs.items():
         if name == 'return': continue

@@ -103,7 +103,8 @@ def patient_split(patients:list[str], # patient ids (repeats allowed)
                   fractions:tuple=(0.8, 0.1, 0.1), # train, val, test
                   strata:dict|None=None # patient -> class; the split is drawn within each class
                  ) -> dict[str,str]:
-    "Assign each distinct patient to train/val/test in the given proportions, reproducibly (within each stratum when given)."
+    ("Assign each distinct patient to train/val/test in the given proportions, reproducibly (within each stratum when "
+     "given).")
     rng, ids = np.random.default_rng(seed), sorted(set(patients))
     groups = [ids] if strata is None else [[p for p in ids if strata[p] == c] for c in sorted({strata[p] for p in ids},
                                                                                               key=str)]
@@ -168,7 +169,8 @@ def box_in_image(coords, # xmin, ymin, xmax, ymax in original pixels
 
 def read_table(path:Path # a CSV file
               ) -> pd.DataFrame:
-    "A CSV as text cells (a byte-order mark ignored), each row's line in the file as its index; bytes that are not UTF-8 are kept for the schema to refuse."
+    ("A CSV as text cells (a byte-order mark ignored), each row's line in the file as its index; bytes that are not "
+     "UTF-8 are kept for the schema to refuse.")
     try: t = pd.read_csv(path, dtype=str, keep_default_na=False, encoding='utf-8-sig',
                          encoding_errors='surrogateescape')
     except (pd.errors.ParserError, pd.errors.EmptyDataError,
@@ -190,7 +192,8 @@ def _disagreement(rows:list[VindrRow], lines:list[int]) -> str|None:
     "Which per-image field an image's parsed rows disagree on, with its values and lines, or None."
     values = {f: list(dict.fromkeys(getattr(r, f) for r in rows)) for f in IMAGE_FIELDS}
     field = next((f for f, v in values.items() if len(v) > 1), None)
-    return None if field is None else f'{field} is {" / ".join(map(str, values[field]))} on lines {", ".join(map(str, lines))}'
+    if field is None: return None
+    return f'{field} is {" / ".join(map(str, values[field]))} on lines {", ".join(map(str, lines))}'
 
 def header_mismatch(info, # the DICOM's `DicomInfo`
                     laterality:str, view:str, hw:tuple[int,int] # what the table says
@@ -257,7 +260,8 @@ def read_vindr(raw:Path|str, # folder holding finding_annotations.csv and images
 def _official_split(table:pd.DataFrame, seed:int, val_fraction:float=0.125) -> pd.DataFrame:
     "Map VinDr's training/test to train/val/test, carving val from training by patient."
     val = split_patients(table[table.split != 'test'], seed, (1 - val_fraction, val_fraction, 0.))
-    return table.assign(split=[('test' if s == 'test' else 'val' if val.get(p) == 'val' else 'train') for p, s in zip(table.patient_id, table.split)])
+    return table.assign(split=[('test' if s == 'test' else 'val' if val.get(p) == 'val' else 'train')
+                               for p, s in zip(table.patient_id, table.split)])
 
 # %% ../nbs/01_datasets.ipynb #75979fa5
 CATEGORY_FLAGS = [('mass', 'Mass'), ('suspicious_calcifications', 'Suspicious Calcification'),
@@ -272,7 +276,8 @@ def _mark_category(mark) -> str:
 def _lesion_pathology(lesion) -> str|None:
     "B or M from a lesion's biopsy or surgery opinion, else None."
     for event in (lesion.surgery, lesion.biopsy_wide, lesion.biopsy_fine):
-        if event is not None and event.opinion is not None and event.opinion.name in PATHOLOGY: return PATHOLOGY[event.opinion.name]
+        opinion = None if event is None else event.opinion
+        if opinion is not None and opinion.name in PATHOLOGY: return PATHOLOGY[opinion.name]
 
 def _mark_pathology(mark, episode) -> str|None:
     "Pathology of the first NBSS lesion linked to a mark that has one."
@@ -286,7 +291,8 @@ def _side_outcome(episode, side:str) -> str:
     return 'M' if SideOpinion.OM in opinions else 'B' if SideOpinion.OB in opinions else 'N'
 
 def _omidb_problem(raw:Path, path:Path, *names) -> tuple[str, str]|None:
-    "(reason, detail) when an image's names are not plain names, its path leaves the dataset folder, or its file is absent."
+    ("(reason, detail) when an image's names are not plain names, its path leaves the dataset folder, or its file is "
+     "absent.")
     shown = Path(*path.parts[2:])   # the path without the client id, which identifies a woman
     try: [plain_name(n) for n in names]
     except ValueError as e: return 'invalid name', f'client, study or image id {e}'
@@ -417,8 +423,8 @@ def save_skips(skips:Skips, out:Path) -> None:
 def save_exams(table:pd.DataFrame, skips:Skips, out:Path|str) -> Path:
     "Write exams.csv (boxes as JSON), skipped.csv and skip_summary.json to `out`; print the summary."
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    with atomic_write(out/'exams.csv', newline='') as f: table.assign(boxes=table.boxes.map(json.dumps)).to_csv(f,
-                                                                                                                index=False)
+    with atomic_write(out/'exams.csv', newline='') as f:
+        table.assign(boxes=table.boxes.map(json.dumps)).to_csv(f, index=False)
     save_skips(skips, out)
     print(f'{len(table)} images of {table.patient_id.nunique()} women; {skips}')
     return out

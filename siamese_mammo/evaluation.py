@@ -73,13 +73,15 @@ def embed(net:nn.Module, # an encoder: (B, 1, P, P) -> (B, 512)
 
 def _store_key(store:PatchStore) -> str:
     "A digest of the labelled set (its table and patch shape)."
-    return hashlib.sha1(pd.util.hash_pandas_object(store.labelled_table).to_numpy().tobytes() + str(store.labelled.shape).encode()).hexdigest()
+    rows = pd.util.hash_pandas_object(store.labelled_table).to_numpy().tobytes()
+    return hashlib.sha1(rows + str(store.labelled.shape).encode()).hexdigest()
 
 def cached_embeddings(run_dir:Path|str, # a finished pretraining run (its encoder*.pt)
                       store:PatchStore, # the labelled patches to embed
                       device:torch.device|str='cpu'
                      ) -> dict[str, np.ndarray]:
-    "Each of the run's encoders' embeddings of the labelled patches; computed once and kept in `embeddings_{digest}.npz`."
+    ("Each of the run's encoders' embeddings of the labelled patches; computed once and kept in "
+     "`embeddings_{digest}.npz`.")
     path = Path(run_dir)/f'embeddings_{_store_key(store)[:16]}.npz'
     if (cached := read_cache(path, lambda p: dict(np.load(p)))) is not None: return cached
     out = {name: embed(net, store.labelled, device) for name, net in load_encoders(run_dir).items()}
@@ -155,13 +157,14 @@ def evaluate(dataset:str, # dataset name {source}{patch}
              seed:int=0, # seed of the heads, the untrained encoder and the bootstrap
              device:str='auto' # auto, cpu or cuda
             ) -> pd.DataFrame:
-    "Linear evaluation of the dataset's pretrained encoders and the floors; rows in runs/{dataset}/evaluation/linear.csv."
+    ("Linear evaluation of the dataset's pretrained encoders and the floors; rows in "
+     "runs/{dataset}/evaluation/linear.csv.")
     check_options(evaluate, locals(), dict(epochs=Count, seed=Seed, device=choice('auto', 'cpu', 'cuda')))
     store, runs = open_store(resolve_dataset(dataset, data_dir).processed), Path(runs_dir or runs_root())/dataset
     dev, table, rows = pick_device(device), store.labelled_table, []
     features, missing = {}, {}
-    for m, folder in [(m,
-                       Path(f or runs/m)) for m, _, f in (item.strip().partition('=') for item in methods.split(',') if item.strip())]:
+    named = (item.strip().partition('=') for item in methods.split(',') if item.strip())
+    for m, folder in [(m, Path(f or runs/m)) for m, _, f in named]:
         if any(folder.glob('encoder*.pt')): features[m] = list(cached_embeddings(folder, store, dev).values())
         else: missing[m] = f'not run: no encoders in {folder}'
     features['untrained encoder'] = [untrained_embeddings(store, seed, dev)]

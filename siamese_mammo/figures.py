@@ -44,8 +44,8 @@ def pair_embeddings(run_dir:Path|str, # a finished pretraining run
                    ) -> tuple[np.ndarray, np.ndarray]:
     "E = (e1, e2) of up to n pairs, and their A; cached in the run's `pair_embeddings.npz`."
     path, rows = Path(run_dir)/'pair_embeddings.npz', sample_pairs(store.table.A.to_numpy(), n, seed)
-    if (cached := read_cache(path, lambda p: dict(np.load(p)))) and np.array_equal(cached['rows'],
-                                                                                   rows): return cached['E'], store.table.A.to_numpy()[rows]
+    cached = read_cache(path, lambda p: dict(np.load(p)))
+    if cached and np.array_equal(cached['rows'], rows): return cached['E'], store.table.A.to_numpy()[rows]
     net = next(iter(load_encoders(run_dir).values()))
     E = np.concatenate([embed(net, store.pairs[rows, k], device) for k in (0, 1)], 1)
     with atomic_write(path, 'wb') as f: np.savez(f, rows=rows, E=E)
@@ -92,10 +92,11 @@ def dataset_figures(dataset:str, # dataset name {source}{patch}
     "Figures 3-6 of one dataset as PNG and PDF; name -> path written, or the reason it was not."
     processed, out, done = resolve_dataset(dataset, data_dir).processed, Path(out), {}
     store, dev = open_store(processed), pick_device(device)
-    drawn = {'figure3': lambda: figure3(processed)} | ({'figure4': lambda: figure4(runs['siamese'],
-                                                                                   processed)} if 'siamese' in runs else {})
-    for name, draw in drawn.items(): save_figure(fig := draw(),
-                                                 out/f'{name}_{dataset}.png'); plt.close(fig); done[name] = str(out/f'{name}_{dataset}.png')
+    drawn = {'figure3': lambda: figure3(processed)}
+    if 'siamese' in runs: drawn['figure4'] = lambda: figure4(runs['siamese'], processed)
+    for name, draw in drawn.items():
+        save_figure(fig := draw(), out/f'{name}_{dataset}.png')
+        plt.close(fig); done[name] = str(out/f'{name}_{dataset}.png')
     if 'siamese' not in runs: done['figure4'] = 'not drawn: no siamese run'
     E = {m: pair_embeddings(r, store, n, seed, dev) for m, r in runs.items()}
     for name, how, label in [('figure5', 'tsne', 't-SNE'), ('figure6', 'umap', 'UMAP')]:

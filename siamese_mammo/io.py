@@ -79,7 +79,8 @@ def read_dicom_header(path:Path|str # a DICOM file
                                                                                                  'MONOCHROME2'):
         raise BadImage(f"not a greyscale DICOM (PhotometricInterpretation {ds.get('PhotometricInterpretation')}, "
                        f"SamplesPerPixel {ds.get('SamplesPerPixel')})")
-    if not ds.file_meta.TransferSyntaxUID.is_compressed and Path(path).stat().st_size < ds.Rows*ds.Columns*ds.BitsAllocated//8:
+    pixel_bytes = ds.Rows*ds.Columns*ds.BitsAllocated//8
+    if not ds.file_meta.TransferSyntaxUID.is_compressed and Path(path).stat().st_size < pixel_bytes:
         raise BadImage('truncated DICOM (file shorter than its pixel data)')
     lat = str(ds.get('ImageLaterality', '') or ds.get('Laterality', '')).upper().strip() or None
     pid = ds.get('PatientID')
@@ -163,7 +164,8 @@ def resize(img:np.ndarray, # 2-D image
     "Resize `img` to `size` (height, width) with antialiasing, keeping its dtype."
     out = Image.fromarray(img.astype(np.float32)).resize(size[::-1], Image.Resampling.BILINEAR)
     return np.clip(np.round(np.asarray(out)), 0,
-                   np.iinfo(np.uint16).max).astype(img.dtype) if img.dtype == np.uint16 else np.asarray(out).astype(img.dtype)
+                   np.iinfo(np.uint16).max).astype(img.dtype) if img.dtype == np.uint16 else \
+        np.asarray(out).astype(img.dtype)
 
 def scale_boxes(boxes:np.ndarray, # (n, 4) xmin, ymin, xmax, ymax
                 src:tuple[int,int], # (height, width) of the original

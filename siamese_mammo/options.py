@@ -110,7 +110,8 @@ def build_method(cfg:PretrainConfig, store, device) -> PretrainMethod:
 FREE_OPTIONS = ('data_dir', 'run_dir', 'device', 'workers', 'resume')   # may change when a run resumes
 
 def changed_options(saved:dict, now:dict) -> dict:
-    "The training options (not `FREE_OPTIONS`) whose saved value differs from the one asked for now: name -> (saved, now)."
+    ("The training options (not `FREE_OPTIONS`) whose saved value differs from the one asked for now: name -> (saved, "
+     "now).")
     return {k: (saved.get(k), v) for k, v in now.items() if k not in FREE_OPTIONS and saved.get(k) != v}
 
 def check_resumable(saved:dict, cfg:PretrainConfig):

@@ -92,8 +92,8 @@ def write_table(table:pd.DataFrame, path:Path|str, note:str='') -> Path:
     "Write a table as CSV and Markdown (with a provenance note under it)."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(path.with_suffix('.csv'), newline='') as f: table.to_csv(f, index=False)
-    with atomic_write(path.with_suffix('.md')) as f: f.write(table.to_markdown(index=False,
-                                                                               floatfmt='.3g') + (f'\n\n{note}\n' if note else '\n'))
+    text = table.to_markdown(index=False, floatfmt='.3g') + (f'\n\n{note}\n' if note else '\n')
+    with atomic_write(path.with_suffix('.md')) as f: f.write(text)
     return path.with_suffix('.md')
 
 # %% ../nbs/09a_paper.ipynb #6cfb1085
@@ -114,7 +114,8 @@ def _names(datasets:str) -> list[str]: return [s.strip() for s in datasets.split
 
 def pretrain_methods(d:str, p:dict, runs:Path, report:dict, data_dir:str|None, seed:int,
                      device:str) -> tuple[pd.DataFrame, dict]:
-    "The Siamese grid of dataset `d` and its two baselines, through papermill: the sweep table and method -> finished run folder."
+    ("The Siamese grid of dataset `d` and its two baselines, through papermill: the sweep table and method -> "
+     "finished run folder.")
     table = sweep(d, data_dir=data_dir, out=str(runs/d/'siamese'/'sweep'), seed=seed, device=device, **p['grid'])
     best = table[table.best]
     method_runs = {'siamese': runs/d/'siamese'/'sweep'/run_name(best.batch_size.iloc[0],
@@ -144,7 +145,8 @@ def reproduce(datasets:str='synth96', # comma-separated dataset names: each is p
               seed:int=0, # seed of every run
               device:str='auto' # auto, cpu or cuda
              ) -> dict:
-    "Tables 1-4 and Figures 3-6 for `datasets`: every stage through papermill or a cache; returns what was written and what failed."
+    ("Tables 1-4 and Figures 3-6 for `datasets`: every stage through papermill or a cache; returns what was written "
+     "and what failed.")
     if preset not in PRESETS: raise OptionError(f"option preset: one of {', '.join(PRESETS)} needed, got {preset!r}")
     check_options(reproduce, locals(), dict(seed=Seed, device=choice('auto', 'cpu', 'cuda')))
     if not _names(datasets): raise OptionError(f'option datasets: at least one dataset name needed, e.g. synth96, got '
@@ -161,7 +163,8 @@ def reproduce(datasets:str='synth96', # comma-separated dataset names: each is p
     linear += [linear_rows(t, encoders[source], source, p, runs, data_dir, seed, device) for t in _names(transfer)]
     linear = pd.concat(linear, ignore_index=True)
     report['skipped'] = skipped_tasks(linear)
-    command = f"siamese-mammo paper --datasets {datasets}{f' --transfer {transfer}' if transfer else ''} --preset {preset} --seed {seed}"
+    also = f' --transfer {transfer}' if transfer else ''
+    command = f"siamese-mammo paper --datasets {datasets}{also} --preset {preset} --seed {seed}"
     note = f"Made by `{command}` at commit {commit()}"
     report['tables'] = {'table1': str(write_table(table1(sweeps), out/'table1', f'{note}; average AUC of 1 - q.'))}
     for k, task in [(2, 'abnormal'), (3, 'birads'), (4, 'outcome')]:

@@ -144,8 +144,9 @@ def train_epoch(method:PretrainMethod, opts:list, scheds:list, batches, n:int, a
     for i, (x, rows) in enumerate(tqdm(batches, total=n, desc=f'epoch {epoch}', leave=False, **quiet)):
         in_step, last = min(accumulate, n - i//accumulate*accumulate), (i + 1) % accumulate == 0 or i + 1 == n
         with contextlib.ExitStack() as stack:
-            if not last: [stack.enter_context(net.no_sync()) for net in method.nets if isinstance(net,
-                                                                                                  DistributedDataParallel)]
+            if not last:   # under DDP, no gradient all-reduce until the step's last micro-batch
+                for net in method.nets:
+                    if isinstance(net, DistributedDataParallel): stack.enter_context(net.no_sync())
             with autocast(device): loss = method.loss(x, rows)
             value = _mean_over_processes(loss)
             if not math.isfinite(value): raise TrainingDiverged(f'loss is {value} at epoch {epoch}, micro-batch '
@@ -179,7 +180,8 @@ def save_torch(obj, path:Path):
     with atomic_write(path, 'wb') as f: torch.save(obj, f)
 
 def store_id(processed:Path) -> str|None:
-    "The digest naming a prepared store (its summary's `inputs`: parts, patch, size, seed, split, tiling rules), None if not prepared."
+    ("The digest naming a prepared store (its summary's `inputs`: parts, patch, size, seed, split, tiling rules), "
+     "None if not prepared.")
     summary = Path(processed)/'summary.json'
     return read_back(summary, read_json,
                      'rerun siamese-mammo prepare for this dataset')['inputs'][:16] if summary.exists() else None
@@ -228,8 +230,9 @@ def setup(cfg:PretrainConfig) -> Run:
     seed_everything(cfg.seed)
     method = build_method(cfg, store, device)
     if device.type == 'cuda': method.nets = [n.to(memory_format=torch.channels_last) for n in method.nets]
-    if world > 1: method.nets = [DistributedDataParallel(n,
-                                                         device_ids=[device] if device.type == 'cuda' else None) for n in method.nets]
+    if world > 1:
+        ids = [device] if device.type == 'cuda' else None
+        method.nets = [DistributedDataParallel(n, device_ids=ids) for n in method.nets]
     unit = method.unit
     loaders = {s: make_loader(PatchSet(ds.processed/'pairs.npy', split_rows(store.table, s, unit, cfg.limit, cfg.seed),
                                        unit),
@@ -285,7 +288,8 @@ def restore(run:Run) -> bool:
     return True
 
 def begin(run:Run):
-    "A fresh run: the method's initial pass over the training pairs and the floors on the test pairs, checkpointed as epoch 0."
+    ("A fresh run: the method's initial pass over the training pairs and the floors on the test pairs, checkpointed "
+     "as epoch 0.")
     t = time.time()
     log = run.method.begin(run.batches('train'), gather)
     run.state['floors'] = run.method.floors(run.batches('test'), gather)
@@ -350,7 +354,8 @@ def finish(run:Run) -> dict:
 
 def train(cfg:PretrainConfig # the run's options
          ) -> dict:
-    "Pretrain by `cfg.method` on `cfg.dataset`: checkpoints, metrics and encoders in `cfg.out_dir()`; returns the metrics."
+    ("Pretrain by `cfg.method` on `cfg.dataset`: checkpoints, metrics and encoders in `cfg.out_dir()`; returns the "
+     "metrics.")
     run = setup(cfg)
     run.out.mkdir(parents=True, exist_ok=True)
     if not restore(run): begin(run)

@@ -63,8 +63,8 @@ def affine_registration(fixed:np.ndarray, moving:np.ndarray, # float images of o
     reg.SetOptimizerAsRegularStepGradientDescent(learningRate=1.0, minStep=1e-3, numberOfIterations=200,
                                                  relaxationFactor=0.6)
     reg.SetOptimizerScalesFromPhysicalShift()
-    reg.SetShrinkFactorsPerLevel([8, 4, 2]); reg.SetSmoothingSigmasPerLevel([4, 2,
-                                                                             1]); reg.SmoothingSigmasAreSpecifiedInPhysicalUnitsOff()
+    reg.SetShrinkFactorsPerLevel([8, 4, 2]); reg.SetSmoothingSigmasPerLevel([4, 2, 1])
+    reg.SmoothingSigmasAreSpecifiedInPhysicalUnitsOff()
     init = sitk.CenteredTransformInitializer(f, m, sitk.AffineTransform(2),
                                              sitk.CenteredTransformInitializerFilter.MOMENTS)
     reg.SetInitialTransform(init, inPlace=False)

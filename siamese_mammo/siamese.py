@@ -87,7 +87,8 @@ class GMMLabeller:
     def abnormal(self) -> int: return int(np.argmax(self.gmm.means_.ravel()))
 
     def posterior(self, d:np.ndarray) -> np.ndarray:
-        "P: the probability that each distance belongs to the abnormal (larger-mean) component (nan for a non-finite distance)."
+        ("P: the probability that each distance belongs to the abnormal (larger-mean) component (nan for a non-finite "
+         "distance).")
         if self.gmm is None: raise RuntimeError('fit the labeller before asking for posteriors')
         z = self._normalise(d); ok = np.isfinite(z).ravel()
         p = np.full(len(z), np.nan)
@@ -195,7 +196,8 @@ SCORES = ('index', 'd1', 'q1', 'd2', 'q2', 'pixel', 'contrast')
 
 def pair_statistics(x:torch.Tensor # (B, 2, P, P) float pairs
                    ) -> tuple[torch.Tensor, torch.Tensor]:
-    "Two properties of each pair that need no model: the pixel difference mean |p1 - p2| (a floor) and the contrast, the patches' mean standard deviation."
+    ("Two properties of each pair that need no model: the pixel difference mean |p1 - p2| (a floor) and the contrast, "
+     "the patches' mean standard deviation.")
     return (x[:, 0] - x[:, 1]).abs().flatten(1).mean(1), x.flatten(2).std(2).mean(1)
 
 def pair_scores(s:dict[str, np.ndarray] # `SiameseMethod.scores` of some pairs
@@ -206,8 +208,8 @@ def pair_scores(s:dict[str, np.ndarray] # `SiameseMethod.scores` of some pairs
 def follows(s:dict[str, np.ndarray] # `SiameseMethod.scores` of some pairs
            ) -> dict[str, float]:
     "Spearman correlations of the `pair_scores` with the pixel difference and the contrast of the same pairs."
-    return {f'rho_{k}_{stat}': float(spearmanr(v,
-                                               s[stat]).statistic) for k, v in pair_scores(s).items() for stat in ('pixel', 'contrast')}
+    return {f'rho_{k}_{stat}': float(spearmanr(v, s[stat]).statistic)
+            for k, v in pair_scores(s).items() for stat in ('pixel', 'contrast')}
 
 def unwrap(net:nn.Module) -> nn.Module:
     "The network inside a DistributedDataParallel wrapper (the network itself otherwise)."
@@ -289,13 +291,15 @@ class SiameseMethod(MethodBase):
 
     @torch.no_grad()
     def scores(self, batches:Iterable, gather:Callable=lambda a: a) -> dict[str, np.ndarray]:
-        "D and q of both networks (evaluation mode) and the model-free `pair_statistics`, for every pair in `batches`, by pair index."
+        ("D and q of both networks (evaluation mode) and the model-free `pair_statistics`, for every pair in "
+         "`batches`, by pair index.")
         with evaluating(self.nets) as nets:
             return _collect([(index, *_d_and_q([n(x) for n in nets]), *pair_statistics(x)) for x, index in batches],
                             gather)
 
     def evaluate(self, batches:Iterable, gather:Callable=lambda a: a) -> dict:
-        "Average AUCs of 1-q (both networks' mean, and each) and of D (each network) on the pairs of `batches`, and what the scores `follow`."
+        ("Average AUCs of 1-q (both networks' mean, and each) and of D (each network) on the pairs of `batches`, and "
+         "what the scores `follow`.")
         s = self.scores(batches, gather); A = self.A[s['index']]
         return dict(auc_q=average_auc(pair_scores(s)['q'], A), auc_q1=average_auc(1 - s['q1'], A),
                     auc_q2=average_auc(1 - s['q2'], A), auc_d1=average_auc(s['d1'], A), auc_d2=average_auc(s['d2'], A),
@@ -311,7 +315,8 @@ class SiameseMethod(MethodBase):
     def load_state_dict(self, state:dict):
         for k, lab in enumerate(self.labellers, 1): lab.load_state_dict(state[f'labeller{k}'])
 
-    def encoders(self) -> dict[str, nn.Module]: return {f'encoder{k}': unwrap(n).encoder for k, n in enumerate(self.nets, 1)}
+    def encoders(self) -> dict[str, nn.Module]:
+        return {f'encoder{k}': unwrap(n).encoder for k, n in enumerate(self.nets, 1)}
 
 # %% ../nbs/06_siamese.ipynb #3ab6d919
 def _mixture_curves(ax, d:np.ndarray, gmm:dict, colour:str):

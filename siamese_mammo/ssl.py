@@ -66,7 +66,8 @@ def mias_patches(n:int=4, patch:int=96, seed:int=0) -> np.ndarray:
     rng, out = np.random.default_rng(seed), []
     for path in sorted(mias_sample().glob('*.pgm'))[:n]:
         img = read_pgm(path); mask = breast_mask(img)
-        ys, xs = np.nonzero(mask[:-patch, :-patch] & mask[patch:, patch:] & mask[:-patch, patch:] & mask[patch:, :-patch])
+        inside = mask[:-patch, :-patch] & mask[patch:, patch:] & mask[:-patch, patch:] & mask[patch:, :-patch]
+        ys, xs = np.nonzero(inside)
         k = rng.integers(len(ys)); out.append(img[ys[k]:ys[k] + patch, xs[k]:xs[k] + patch])
     return np.stack(out)
 
@@ -158,7 +159,8 @@ class BYOLMethod(SSLMethod):
         self.momentum, self.criterion = momentum, NegativeCosineSimilarity()
 
     def pair_loss(self, v1, v2, wrap:Callable=lambda n: n) -> tuple[torch.Tensor, torch.Tensor]:
-        "(Symmetrised negative cosine similarity of predictions and target projections, online embeddings of the first view)."
+        ("(Symmetrised negative cosine similarity of predictions and target projections, online embeddings of the "
+         "first view).")
         h, p = wrap(self.nets[0])(torch.cat([v1, v2]))
         with torch.no_grad(): t = self.target(torch.cat([v2, v1]))[1]   # each view's target is the other view
         return self.criterion(p.float(), t.float()), h[:len(v1)]

@@ -18,8 +18,8 @@ from .datasets import patient_split, worst_finding
 from .validation import Count, ImageSize, Seed, check_options
 
 # %% auto #0
-__all__ = ['MM', 'DENSITY', 'KINDS', 'MASS_RADIUS_MM', 'CLUSTER_SPREAD_MM', 'MASS_PEAK', 'FIRST', 'LAST', 'FINDING_COLS',
-           'BREAST_COLS', 'MARK_FLAGS', 'LAYOUTS', 'bilateral_fields', 'radial_spectrum', 'fit_beta', 'Anatomy',
+__all__ = ['MM', 'DENSITY', 'KINDS', 'MASS_RADIUS_MM', 'CLUSTER_SPREAD_MM', 'MASS_PEAK', 'FIRST', 'LAST', 'BREAST_COLS',
+           'FINDING_COLS', 'MARK_FLAGS', 'LAYOUTS', 'bilateral_fields', 'radial_spectrum', 'fit_beta', 'Anatomy',
            'random_anatomy', 'jitter', 'outline', 'render_breast', 'random_pose', 'pose_matrix', 'warp', 'Finding',
            'random_finding', 'lesion_patch', 'extent', 'place_lesion', 'SynthImage', 'plan_findings', 'synth_woman',
            'mirror', 'fake_identity', 'uid', 'WomanRecord', 'woman_record', 'write_image', 'truth_of', 'vindr_woman',
@@ -122,7 +122,8 @@ def render_breast(texture:np.ndarray, # standardised 1/f^beta field on the canva
                   a:Anatomy, # anatomy (density)
                   mm:float=MM # pixels per millimetre
                  ) -> np.ndarray:
-    "Intensity image in [0, 1] (bright = dense): fat, fibroglandular tissue, pectoral muscle, thickness fall-off, skin line."
+    ("Intensity image in [0, 1] (bright = dense): fat, fibroglandular tissue, pectoral muscle, thickness fall-off, "
+     "skin line.")
     gland = 1/(1 + np.exp(-(texture - np.quantile(texture[mask], 1 - a.glandular))/0.35))
     tissue = 0.42 + 0.3*gland + 0.03*texture
     d = ndimage.distance_transform_edt(mask).astype(np.float32)
@@ -374,8 +375,9 @@ def truth_of(w:WomanRecord, im:SynthImage) -> dict:
                 view=im.view)
 
 # %% ../nbs/02_synth.ipynb #123b7bb8
-FINDING_COLS = 'study_id,series_id,image_id,laterality,view_position,height,width,breast_birads,breast_density,finding_categories,finding_birads,xmin,ymin,xmax,ymax,split'.split(',')
-BREAST_COLS = 'study_id,series_id,image_id,laterality,view_position,height,width,breast_birads,breast_density,split'.split(',')
+BREAST_COLS = ('study_id,series_id,image_id,laterality,view_position,height,width,breast_birads,breast_density,'
+               'split').split(',')
+FINDING_COLS = BREAST_COLS[:-1] + 'finding_categories,finding_birads,xmin,ymin,xmax,ymax,split'.split(',')
 
 def vindr_woman(out:Path, # dataset folder
                 seed:int, index:int, # dataset seed and woman number
@@ -408,7 +410,8 @@ def _write_csv(path:Path, cols:list[str], rows:list[dict]):
 def _birads(v) -> float: return float(str(v).split()[-1]) if isinstance(v, str) and v.strip() else np.nan
 
 def official_split(breasts:list[dict], seed:int) -> dict[str,str]:
-    "VinDr's official split of a synthetic set: a fifth of the studies as test, stratified as the adapters' splits (`worst_finding`)."
+    ("VinDr's official split of a synthetic set: a fifth of the studies as test, stratified as the adapters' splits "
+     "(`worst_finding`).")
     rows = pd.DataFrame(breasts)
     strata = worst_finding(rows.assign(patient_id=rows.study_id, breast_birads=rows.breast_birads.map(_birads),
                                        outcome=None))
@@ -416,7 +419,8 @@ def official_split(breasts:list[dict], seed:int) -> dict[str,str]:
     return {study: 'test' if s == 'test' else 'training' for study, s in split.items()}
 
 def finish_vindr(out:Path, parts:list, seed:int):
-    "Write VinDr's two annotation CSVs with the official split; the findings CSV last, so a folder holding it is complete."
+    ("Write VinDr's two annotation CSVs with the official split; the findings CSV last, so a folder holding it is "
+     "complete.")
     split = official_split([r for _, b, _ in parts for r in b], seed)
     _write_csv(out/'breast-level_annotations.csv', BREAST_COLS,
                [dict(r, split=split[r['study_id']]) for _, b, _ in parts for r in b])
@@ -453,7 +457,9 @@ def _nbss(w:WomanRecord, date:str) -> dict:
                                          'Opinion': 'B5' if f.pathology == 'M' else 'B2'} for i, f in b.items()}
                                  for s, b in biopsied.items() if b}
         for s, b in biopsied.items():
-            if b: episode['BIOPSYWIDE'][f"{'left' if s == 'L' else 'right'}_opinion"] = 'OM' if any(f.pathology == 'M' for f in b.values()) else 'OB'
+            side = 'left' if s == 'L' else 'right'
+            malignant = any(f.pathology == 'M' for f in b.values())
+            if b: episode['BIOPSYWIDE'][f'{side}_opinion'] = 'OM' if malignant else 'OB'
     return {'1': episode}
 
 def omidb_woman(out:Path, # dataset folder

@@ -71,12 +71,13 @@ def keep_cells(reg:Registered, patch:int, max_background:float=MAX_BACKGROUND, m
 # %% ../nbs/04_tiling.ipynb #67a124ac
 def to_patches(img:np.ndarray, cells:np.ndarray) -> np.ndarray:
     "The (n, P, P) uint16 patches of a float image in [0, 1] at the given grid cells."
-    return np.stack([np.round(img[y1:y2, x1:x2]*65535).astype(np.uint16) for _, _, x1, y1, x2, y2 in cells]) if len(cells) else \
-        np.zeros((0, 0, 0), np.uint16)
+    if not len(cells): return np.zeros((0, 0, 0), np.uint16)
+    return np.stack([np.round(img[y1:y2, x1:x2]*65535).astype(np.uint16) for _, _, x1, y1, x2, y2 in cells])
 
 # %% ../nbs/04_tiling.ipynb #f7769024
 def is_roi(box:dict) -> bool:
-    "Whether a box counts as a lesion for the downstream set: BI-RADS 3-5, or, unrated, a benign or malignant pathology."
+    ("Whether a box counts as a lesion for the downstream set: BI-RADS 3-5, or, unrated, a benign or malignant "
+     "pathology.")
     birads = box.get('birads')
     return birads >= 3 if birads is not None and not np.isnan(birads) else box.get('pathology') in ('B', 'M')
 
@@ -218,7 +219,8 @@ def part_done(path:Path) -> bool:
     return read_cache(path, _whole_zip) is not None
 
 def _run_pair(args) -> str:
-    "Worker: process one pair and save its part (an unforeseen failure is the pair's recorded exclusion, not the end of the run)."
+    ("Worker: process one pair and save its part (an unforeseen failure is the pair's recorded exclusion, not the end "
+     "of the run).")
     *work, path = args
     try: result = process_pair(*work)
     except Exception as e: result = excluded_pair(work[3],
@@ -242,7 +244,8 @@ def write_npy(path:Path, parts:list[np.ndarray], shape:tuple) -> None:
 def assemble(out:Path, names:list[str], patch:int, exam_counts:dict, patch_level_split:bool=False, seed:int=0,
              labels:dict|None=None # part name -> the images it pairs, to name excluded pairs
             ) -> dict:
-    "Gather the parts (in the given order) into the stores; return the summary of counts and timings, with each excluded pair."
+    ("Gather the parts (in the given order) into the stores; return the summary of counts and timings, with each "
+     "excluded pair.")
     results = [read_back(out/'parts'/n, load_part,
                          'remove it and rerun siamese-mammo prepare, which makes it again') for n in names]
     write_npy(out/'pairs.npy', [r.pairs for r in results], (2, patch, patch))
@@ -320,7 +323,8 @@ def prepare(dataset:str, # source: vindr, optimam, mias or synth
     if patch > min(size): raise OptionError(f'option patch: must be at most the smaller side of size '
                                             f'{size[0]}x{size[1]}, got {patch}')
     i, n = parse_shard(shard)
-    raw = Path(raw or data_root(data_dir)/'raw'/dataset); out = Path(out or data_root(data_dir)/'processed'/f'{dataset}{patch}')
+    raw = Path(raw or data_root(data_dir)/'raw'/dataset)
+    out = Path(out or data_root(data_dir)/'processed'/f'{dataset}{patch}')
     if not (raw/SOURCES[dataset].marker).exists(): raise DatasetError(f'{dataset}: no {SOURCES[dataset].title} at '
                                                                       f'{raw} (expected {SOURCES[dataset].marker})')
     exams, skips = READERS[dataset](raw, size=size, seed=seed)
@@ -366,8 +370,8 @@ class PatchStore:
     @property
     def singles(self) -> np.ndarray: return self.pairs.reshape(-1, *self.pairs.shape[2:])
     @property
-    def singles_table(self) -> pd.DataFrame: return self.table.loc[self.table.index.repeat(2)].assign(slot=[0,
-                                                                                                            1]*len(self.table)).reset_index(drop=True)
+    def singles_table(self) -> pd.DataFrame:
+        return self.table.loc[self.table.index.repeat(2)].assign(slot=[0, 1]*len(self.table)).reset_index(drop=True)
 
 def open_store(out:Path|str) -> PatchStore:
     "Open the stores of a prepared dataset without reading the patches into memory."

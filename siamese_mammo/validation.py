@@ -180,7 +180,8 @@ class VindrRow(BaseModel):
         check_box(self.xmin, self.ymin, self.xmax, self.ymax); return self
 
     @property
-    def box(self) -> list[float]|None: return None if self.xmin is None else [self.xmin, self.ymin, self.xmax, self.ymax]
+    def box(self) -> list[float]|None:
+        return None if self.xmin is None else [self.xmin, self.ymin, self.xmax, self.ymax]
 
 # %% ../nbs/01a_validation.ipynb #393fce20
 def _row_problem(e:ValidationError, row:dict) -> tuple[str, str]:
@@ -197,7 +198,8 @@ def valid_rows(rows:list[dict], # the table's rows, as read
                item:str, # the column naming the row's item (e.g. image_id)
                lines:list[int]|None=None # each row's line in the file (default: 2, 3, ..., after a header)
               ) -> list[tuple[int, BaseModel]]:
-    "(position, parsed row) of every row that fits `schema`; each other row is recorded in `skips` with file, line, field and value."
+    ("(position, parsed row) of every row that fits `schema`; each other row is recorded in `skips` with file, line, "
+     "field and value.")
     good = []
     for k, (line, row) in enumerate(zip(lines or range(2, len(rows) + 2), rows)):
         try: good.append((k, schema.model_validate(row)))

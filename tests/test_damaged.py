@@ -1,4 +1,5 @@
-"Damaged and unusual inputs: each ends in a recorded skip naming its reason, or in one line naming the option or file, never a traceback."
+("Damaged and unusual inputs: each ends in a recorded skip naming its reason, or in one line naming the option or "
+ "file, never a traceback.")
 import os, shutil, subprocess, sys
 from pathlib import Path
 import numpy as np, pandas as pd, pydicom, pytest
@@ -102,7 +103,8 @@ def test_path_outside_the_dataset_is_never_read(clean, tmp_path):
 def test_bad_box_coordinates_are_skipped_naming_the_field(clean, tmp_path, column, value, says):
     raw = copy(clean, tmp_path); k = with_box(raw); img = edit_cell(raw, k, column, value)
     item, reason, detail = one_skip(raw, img)
-    assert reason == f"invalid {column if column in ('xmin', 'ymin') else 'box'}" and detail.startswith(f'{VINDR_TABLE} line {k + 2}: {says}')
+    assert reason == f"invalid {column if column in ('xmin', 'ymin') else 'box'}"
+    assert detail.startswith(f'{VINDR_TABLE} line {k + 2}: {says}')
 
 def test_a_header_without_its_size_is_skipped(clean, tmp_path):
     raw = copy(clean, tmp_path); img = table(raw).image_id[0]
@@ -216,7 +218,8 @@ def test_a_store_cut_short_is_one_line_and_prepare_rebuilds_it(prepared, tmp_pat
                             '--epochs', 1, '--device', 'cpu'))
     assert f'{store/"pairs.npy"} is damaged or unreadable (ValueError): rerun siamese-mammo prepare' in line
     p = run_cli('prepare', '--dataset', 'synth', '--data-dir', root, '--size', SIZE, '--patch', PATCH, '--workers', 1)
-    assert p.returncode == 0 and 'rebuilding the stores from the parts' in p.stdout and (store/'pairs.npy').read_bytes() == whole
+    assert p.returncode == 0 and 'rebuilding the stores from the parts' in p.stdout
+    assert (store/'pairs.npy').read_bytes() == whole
 
 def test_a_damaged_checkpoint_is_one_line_without_unsafe_advice(prepared, tmp_path):
     run = tmp_path/'run'
@@ -225,7 +228,8 @@ def test_a_damaged_checkpoint_is_one_line_without_unsafe_advice(prepared, tmp_pa
     assert run_cli(*args).returncode == 0
     (run/'checkpoint.pt').write_bytes((run/'checkpoint.pt').read_bytes()[:1000])
     line = one_line(run_cli(*args, '--resume'))
-    assert f'{run/"checkpoint.pt"} is damaged or unreadable' in line and 'remove it to start the run afresh' in line and 'weights_only' not in line
+    assert f'{run/"checkpoint.pt"} is damaged or unreadable' in line
+    assert 'remove it to start the run afresh' in line and 'weights_only' not in line
 
 def test_splits_do_not_depend_on_the_salt(prepared, tmp_path):
     store = lambda salt: (run_cli('prepare', '--dataset', 'synth', '--raw', prepared/'raw'/'synth', '--out',
@@ -252,7 +256,8 @@ def test_an_excluded_pair_is_named_in_skipped_csv(clean, tmp_path):
     assert summary['registered'] + len(summary['excluded_pairs']) == summary['image_pairs']
     print(row.to_dict('records'))
 
-# --- the property: whatever is damaged, reading never lets a traceback through and never drops an image without a record
+# --- the property: whatever is damaged, reading never lets a traceback through,
+# and never drops an image without a record
 
 VALUES = st.one_of(st.sampled_from(['', 'nan', 'NaN', 'inf', '-1', '0', '1e9', 'abc', 'BI-RADS 4A', 'BI-RADS 9',
                                     'DENSITY Z', '../x', '[1, 2]',
@@ -283,7 +288,8 @@ def damage(raw:Path, what:tuple):
         if kind == 'header': setattr(ds, *what[2])
         elif what[2] in ds: delattr(ds, what[2])
         ds.save_as(files[what[1] % len(files)])
-    elif kind == 'truncate': f = files[what[1] % len(files)]; f.write_bytes(f.read_bytes()[:int(f.stat().st_size*what[2])])
+    elif kind == 'truncate':
+        f = files[what[1] % len(files)]; f.write_bytes(f.read_bytes()[:int(f.stat().st_size*what[2])])
     else: files[what[1] % len(files)].unlink()
 
 def accounted(raw:Path, exams:pd.DataFrame, skipped:pd.DataFrame) -> set:

@@ -1,7 +1,8 @@
 "papermill really injects parameters into nbs/05_pretrain.ipynb, and a missing dataset ends it in one clear line."
 
 def test_injected_dataset_is_used(run, tmp_path):
-    "-p dataset vindr96 reaches the notebook: the run ends with the missing-dataset line naming vindr96 and VinDr-Mammo."
+    ("-p dataset vindr96 reaches the notebook: the run ends with the missing-dataset line naming vindr96 and "
+     "VinDr-Mammo.")
     p = run('papermill', 'nbs/05_pretrain.ipynb', tmp_path/'out.ipynb', '-p', 'dataset', 'vindr96', '-p', 'data_dir',
             tmp_path/'data')
     assert p.returncode != 0

@@ -14,8 +14,8 @@ def raw(tmp_path_factory):
     return out
 
 def prepare_cmd(raw, out, *extra):
-    return [sys.executable, '-m', 'siamese_mammo.cli', 'prepare', '--dataset', 'synth', '--raw', str(raw), '--out', str(out),
-            '--patch', '64', '--size', '576x448', *map(str, extra)]
+    return [sys.executable, '-m', 'siamese_mammo.cli', 'prepare', '--dataset', 'synth', '--raw', str(raw),
+            '--out', str(out), '--patch', '64', '--size', '576x448', *map(str, extra)]
 
 def digests(out): return {f: hashlib.sha1((Path(out)/f).read_bytes()).hexdigest() for f in STORE_FILES}
 
@@ -57,4 +57,5 @@ def test_killed_run_resumes_to_identical_store(raw, tmp_path):
 
 def test_prepare_missing_raw_is_one_line(tmp_path):
     p = subprocess.run(prepare_cmd(tmp_path/'nothing', tmp_path/'o'), capture_output=True, text=True)
-    assert p.returncode == 2 and p.stderr.strip().count('\n') == 0 and 'no synthetic bilateral mammograms at' in p.stderr
+    assert p.returncode == 2 and p.stderr.strip().count('\n') == 0
+    assert 'no synthetic bilateral mammograms at' in p.stderr

@@ -1,4 +1,5 @@
-"siamese-mammo pretrain as installed, for every method: a killed run resumes to the same result, a diverging one stops cleanly, two processes agree."
+("siamese-mammo pretrain as installed, for every method: a killed run resumes to the same result, a diverging one "
+ "stops cleanly, two processes agree.")
 import json, os, signal, subprocess, sys, time
 from pathlib import Path
 import numpy as np, pytest, torch
@@ -7,12 +8,13 @@ BIN = Path(sys.executable).parent
 
 def scored(test:dict) -> bool:
     "Siamese test metrics that are all defined: AUCs in (0, 1) and correlations in [-1, 1]."
-    return all(0 < v < 1 if k.startswith('auc') else -1 <= v <= 1 for k, v in test.items()) and {'auc_q',
-                                                                                                 'rho_q_contrast'} <= set(test)
+    defined = all(0 < v < 1 if k.startswith('auc') else -1 <= v <= 1 for k, v in test.items())
+    return defined and {'auc_q', 'rho_q_contrast'} <= set(test)
 
 @pytest.fixture(scope='module')
 def data(tmp_path_factory):
-    "A data root with a small synthetic set prepared at P=32 on images of a quarter of the paper's size (10 women; seed 34 puts abnormal pairs in every split)."
+    ("A data root with a small synthetic set prepared at P=32 on images of a quarter of the paper's size (10 women; "
+     "seed 34 puts abnormal pairs in every split).")
     root = tmp_path_factory.mktemp('data')
     cli = [sys.executable, '-m', 'siamese_mammo.cli']
     subprocess.run(cli + ['synth', '--out', root/'raw'/'synth', '--patients', '10', '--seed', '34', '--size',
@@ -25,7 +27,8 @@ def data(tmp_path_factory):
 
 @pytest.fixture(scope='module')
 def omidb(data):
-    "Beside it, 10 other women in the OMI-DB layout (dataset synthomidb32), for evaluation with encoders pretrained on synth32."
+    ("Beside it, 10 other women in the OMI-DB layout (dataset synthomidb32), for evaluation with encoders pretrained "
+     "on synth32.")
     cli = [sys.executable, '-m', 'siamese_mammo.cli']
     subprocess.run(cli + ['synth', '--format', 'optimam', '--out', data/'raw'/'synthomidb', '--patients', '10',
                           '--seed', '35', '--size', '576x448', '--workers', '2'],
@@ -36,8 +39,8 @@ def omidb(data):
     return data
 
 def pretrain(data, run_dir, *extra, launcher=(sys.executable, '-m')):
-    return [*launcher, 'siamese_mammo.cli', 'pretrain', '--dataset', 'synth32', '--data-dir', data, '--run-dir', run_dir,
-            '--batch-size', '16', '--lr', '0.05', '--device', 'cpu', *map(str, extra)]
+    return [*launcher, 'siamese_mammo.cli', 'pretrain', '--dataset', 'synth32', '--data-dir', data,
+            '--run-dir', run_dir, '--batch-size', '16', '--lr', '0.05', '--device', 'cpu', *map(str, extra)]
 
 def outcome(run_dir) -> dict:
     "What a run ends with, without its timings."
@@ -53,7 +56,8 @@ def test_killed_run_resumes_to_the_same_result(data, tmp_path, method):
     killed = subprocess.Popen(pretrain(data, tmp_path/'killed', '--epochs', 3, '--method', method),
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     metrics = tmp_path/'killed'/'metrics.json'
-    while killed.poll() is None and not (metrics.exists() and len(json.loads(metrics.read_text())['history']) >= 2): time.sleep(0.02)
+    epochs_done = lambda: len(json.loads(metrics.read_text())['history']) if metrics.exists() else 0
+    while killed.poll() is None and epochs_done() < 2: time.sleep(0.02)
     killed.send_signal(signal.SIGKILL); killed.wait()
     state = torch.load(tmp_path/'killed'/'checkpoint.pt', weights_only=True)
     assert 1 <= state['epoch'] < 3 and json.loads(metrics.read_text())['test'] is None   # killed during epoch 2 or 3
@@ -81,16 +85,19 @@ def test_resume_refuses_changed_options(data, tmp_path):
         summary.write_text(json.dumps(dict(json.loads(prepared), inputs='0'*40)))
         p = subprocess.run(pretrain(data, tmp_path/'r', '--epochs', 1, '--resume'), capture_output=True, text=True)
     finally: summary.write_text(prepared)
-    assert p.returncode == 2 and p.stderr.count('\n') == 1 and 'was trained on another patch store' in p.stderr and ', now 0000000000000000)' in p.stderr
+    assert p.returncode == 2 and p.stderr.count('\n') == 1 and 'was trained on another patch store' in p.stderr
+    assert ', now 0000000000000000)' in p.stderr
 
 def test_diverging_loss_stops_with_epoch_and_step(data, tmp_path):
     p = subprocess.run(pretrain(data, tmp_path/'nan', '--epochs', 2, '--lr', '1e30'), capture_output=True, text=True)
     last = p.stderr.strip().splitlines()[-1]   # after the progress bar
     assert p.returncode == 2 and 'Traceback' not in p.stderr and last.startswith('siamese-mammo pretrain: error: loss '
                                                                                  'is nan'), p.stderr
-    assert 'at epoch 1, micro-batch' in last and '(optimiser step' in last and 'the last good checkpoint is kept' in p.stderr
+    assert 'at epoch 1, micro-batch' in last and '(optimiser step' in last
+    assert 'the last good checkpoint is kept' in p.stderr
     state = torch.load(tmp_path/'nan'/'checkpoint.pt', weights_only=True)
-    assert state['epoch'] == 0 and all(torch.isfinite(v).all() for sd in state['nets'] for v in sd.values() if v.is_floating_point())
+    assert state['epoch'] == 0
+    assert all(torch.isfinite(v).all() for sd in state['nets'] for v in sd.values() if v.is_floating_point())
 
 def torchrun(data, run_dir, *extra):
     return subprocess.run(pretrain(data, run_dir, '--epochs', 1, *extra,
@@ -104,7 +111,8 @@ def test_two_processes_agree_on_soft_labels_and_weights(data, tmp_path):
     assert ranks[0] == ranks[1] and ranks[0]['epoch'] == 1 and len(ranks[0]['gmm1']['mean']) == 2
     m = json.loads((tmp_path/'ddp'/'metrics.json').read_text())
     import pandas as pd
-    assert m['processes'] == 2 and m['sizes']['train'] == (pd.read_csv(Path(data)/'processed'/'synth32'/'pairs.csv').split == 'train').sum()
+    assert m['processes'] == 2
+    assert m['sizes']['train'] == (pd.read_csv(Path(data)/'processed'/'synth32'/'pairs.csv').split == 'train').sum()
     assert scored(m['test']), m['test']   # every process scored its share, gathered once per pair
 
 def test_simclr_gathers_negatives_over_two_processes(data, tmp_path):
@@ -145,7 +153,8 @@ def test_notebook_runs_the_baselines(data, tmp_path, method):
     assert (tmp_path/method/'encoder.pt').exists() and f'{method} on synth32' in (tmp_path/'out.ipynb').read_text()
 
 def test_paper_chain_writes_tables_and_figures_and_reuses_runs(omidb, tmp_path):
-    "siamese-mammo paper --preset smoke: Tables 1-2 and Figures 3-6 from one command, synthomidb32 evaluated with synth32's encoders; a second call recomputes nothing."
+    ("siamese-mammo paper --preset smoke: Tables 1-2 and Figures 3-6 from one command, synthomidb32 evaluated with "
+     "synth32's encoders; a second call recomputes nothing.")
     data = omidb
     cmd = [sys.executable, '-m', 'siamese_mammo.cli', 'paper', '--datasets', 'synth32', '--transfer', 'synthomidb32',
            '--preset', 'smoke', '--data-dir', data,
@@ -167,7 +176,8 @@ def test_paper_chain_writes_tables_and_figures_and_reuses_runs(omidb, tmp_path):
     assert list(other.model) == models and (other.pretrained_on == 'synth32').all()
     # the VinDr layout has no outcome, and the report says so
     assert any(s.startswith('synth32 outcome: skipped') for s in report['skipped'])
-    assert (tmp_path/'runs'/'synth32'/'simclr'/'05_pretrain.ipynb').exists() and (tmp_path/'runs'/'10_paper_smoke.ipynb').exists()
+    assert (tmp_path/'runs'/'synth32'/'simclr'/'05_pretrain.ipynb').exists()
+    assert (tmp_path/'runs'/'10_paper_smoke.ipynb').exists()
     stamps = {p: p.stat().st_mtime_ns for p in (tmp_path/'runs').rglob('*.pt')}
     again = subprocess.run(cmd, capture_output=True, text=True)
     assert again.returncode == 0, again.stderr[-3000:]
@@ -184,5 +194,6 @@ def test_gpu_check_runs_tiny_on_cpu(data, tmp_path):
     r = json.loads(out.read_text())
     assert set(r['methods']) == {'siamese', 'simclr',
                                  'byol'} and all(m['patches_per_s'] > 0 for m in r['methods'].values())
-    assert r['methods']['siamese']['epoch_over_bare'] > 0 and r['methods']['siamese']['patches'] == 2*r['methods']['simclr']['patches']
+    assert r['methods']['siamese']['epoch_over_bare'] > 0
+    assert r['methods']['siamese']['patches'] == 2*r['methods']['simclr']['patches']
     assert r['ddp_one_process']['returncode'] == 0 and r['ddp_one_process']['processes'] == 1, r['ddp_one_process']

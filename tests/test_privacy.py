@@ -12,14 +12,16 @@ def strings(obj) -> list[str]:
     return [s for v in obj for s in strings(v)] if isinstance(obj, (list, tuple)) else []
 
 def without_images(nb:dict) -> dict:
-    "A notebook with its image outputs removed: base64 pixels cannot carry a header, but can spell a short name by chance."
+    ("A notebook with its image outputs removed: base64 pixels cannot carry a header, but can spell a short name by "
+     "chance.")
     for cell in nb['cells']:
         for out in cell.get('outputs', []):
             out['data'] = {k: v for k, v in out.get('data', {}).items() if not k.startswith('image/')}
     return nb
 
 def texts(f:Path) -> list[str]:
-    "The text a file could carry an identifier in. Arrays and tensors must be numeric (pixels cannot spell a name); their metadata is text."
+    ("The text a file could carry an identifier in. Arrays and tensors must be numeric (pixels cannot spell a name); "
+     "their metadata is text.")
     if f.suffix == '.pt':
         obj = torch.load(f, weights_only=True)
         tensors = [t for t in torch.utils._pytree.tree_leaves(obj) if isinstance(t, torch.Tensor)]

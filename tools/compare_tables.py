@@ -4,7 +4,8 @@ from pathlib import Path
 import pandas as pd
 
 def differences(a:Path, b:Path) -> list[str]:
-    "Where the table `b` differs from `a`: missing file, other shape or columns, or each differing cell with both values."
+    ("Where the table `b` differs from `a`: missing file, other shape or columns, or each differing cell with both "
+     "values.")
     if not b.exists(): return [f'{b.name}: missing in {b.parent}']
     x, y = pd.read_csv(a, dtype=str, keep_default_na=False), pd.read_csv(b, dtype=str, keep_default_na=False)
     if x.shape != y.shape or list(x.columns) != list(y.columns): return [f'{a.name}: shape or columns differ '

@@ -1,13 +1,18 @@
-"""How much a lesion changes a registered bilateral pair, measured without any training: the calibration of the synthetic lesions.
+"""How much a lesion changes a registered bilateral pair, measured without any training: the calibration of the
+synthetic lesions.
 
 For each prepared patch store given, it prints:
 
-- the lesion contrast: for each labelled abnormal patch (centred on an ROI), how much brighter it is than the same place in the other breast. This is the median of (abnormal - normal), averaged over disks of growing radius around the centre;
-- the pair-level floors: the average AUC (100 cutoffs of A) of the registered pair's mean |p1 - p2| and of two untrained encoders' distances D, with 95% intervals from resampling women.
+- the lesion contrast: for each labelled abnormal patch (centred on an ROI), how much brighter it is than the same place
+  in the other breast. This is the median of (abnormal - normal), averaged over disks of growing radius around the
+  centre;
+- the pair-level floors: the average AUC (100 cutoffs of A) of the registered pair's mean |p1 - p2| and of two untrained
+  encoders' distances D, with 95% intervals from resampling women.
 
     python tools/lesion_signal.py STORE [STORE ...]
 
-The calibration in 02_synth compared `siamese-mammo prepare --dataset mias --patch 96` (the 40 mini-MIAS sample images) with a synthetic set prepared the same way at the paper's image size.
+The calibration in 02_synth compared `siamese-mammo prepare --dataset mias --patch 96` (the 40 mini-MIAS sample images)
+with a synthetic set prepared the same way at the paper's image size.
 """
 import sys
 from pathlib import Path
@@ -20,7 +25,8 @@ from test_intervals import resample_women, ci
 RADII = (8, 16, 24, 48)
 
 def lesion_contrast(store) -> dict:
-    "Median brightness of each labelled lesion patch over its partner at the same place, within disks of growing radius."
+    ("Median brightness of each labelled lesion patch over its partner at the same place, within disks of growing "
+     "radius.")
     lab, x = store.labelled_table, np.asarray(store.labelled).astype(np.float32)/65535
     ab = lab.abnormal.to_numpy()
     first = np.flatnonzero((ab[:-1] == 1) & (ab[1:] == 0))   # an abnormal row followed by its normal partner

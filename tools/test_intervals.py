@@ -1,8 +1,10 @@
-"""A finished Siamese run's test average AUC of 1 - q and its floors, with 95% intervals by resampling test women (paired).
+"""A finished Siamese run's test average AUC of 1 - q and its floors, with 95% intervals by resampling test women
+(paired).
 
     python tools/test_intervals.py RUN_DIR
 
-It rebuilds the run's seeded untrained networks and their BatchNorm statistics from one pass over the training pairs (as the
+It rebuilds the run's seeded untrained networks and their BatchNorm statistics from one pass over the training pairs (as
+the
 run did before recording its floors), scores the test pairs with them and with `best.pt`, and resamples the test women
 1,000 times. It prints JSON: each score's AUC and interval, and each difference `auc_q - floor` with its interval.
 """
@@ -29,7 +31,8 @@ def test_scores(run_dir:str) -> tuple[dict, np.ndarray, np.ndarray]:
     return scores, table.A.to_numpy(), table.patient_id.to_numpy()
 
 def resample_women(scores:dict, A:np.ndarray, women:np.ndarray, resamples:int=1000, seed:int=0) -> tuple[dict, dict]:
-    "Average AUC of each score, and its values over `resamples` draws of whole women with replacement (the same draws for every score)."
+    ("Average AUC of each score, and its values over `resamples` draws of whole women with replacement (the same "
+     "draws for every score).")
     rows = [np.flatnonzero(women == w) for w in np.unique(women)]
     rng, boot = np.random.default_rng(seed), {k: [] for k in scores}
     for _ in range(resamples):
