@@ -1,7 +1,10 @@
 """Write README.md from nbs/index.ipynb: what `nbdev_readme` does, without needing Quarto.
 
 The notebook is executed (execnb), `#| hide` cells are dropped, `#| echo: false`
-cells contribute only their output, other code cells their code and output.
+cells contribute only their output, other code cells their code and output. A
+markdown cell's `{{expression}}` fields (an f-string field: `{{n:,}}` works) are
+evaluated in the notebook's namespace as it stands after the cells above it, so
+that every number in the prose is read from a result file, never typed.
 """
 import re
 from pathlib import Path
@@ -22,6 +25,16 @@ def output_text(out):
     if 'text/plain' in data: return '```\n' + ''.join(data['text/plain']).rstrip() + '\n```'
     return ''
 
+FIELD = re.compile(r'\{\{(.+?)\}\}')
+
+def fill(cell, ns):
+    "Evaluate the `{{expression}}` fields of a markdown cell in `ns`; a field that fails names itself."
+    def value(m):
+        try: return eval('f"""{' + m.group(1) + '}"""', ns)
+        except Exception as e: raise SystemExit(f'index.ipynb: field {{{{{m.group(1)}}}}} failed: {type(e).__name__}: '
+                                                f'{e}')
+    if cell.cell_type == 'markdown': cell.source = FIELD.sub(value, cell.source)
+
 def render(cell):
     "Markdown for one cell."
     if cell.cell_type == 'markdown': return cell.source
@@ -33,7 +46,8 @@ def render(cell):
 
 def main():
     nb = read_nb(ROOT/'nbs'/'index.ipynb')
-    CaptureShell(path=ROOT/'nbs').run_all(nb, exc_stop=True)
+    shell = CaptureShell(path=ROOT/'nbs')
+    shell.run_all(nb, exc_stop=True, postproc=lambda cell: fill(cell, shell.user_ns))
     text = '\n\n'.join(filter(None, map(render, nb.cells))).rstrip() + '\n'
     (ROOT/'README.md').write_text('<!-- generated from nbs/index.ipynb by tools/readme.py: edit the notebook, not '
                                   'this file -->\n\n' + text)
