@@ -319,6 +319,31 @@ def _omidb_images(raw:Path, client_id:str):
                 for series in study.series:
                     for image in series.images: yield episode, study, image
 
+def _omidb_row(raw:Path, client_id:str, episode, study, image, size:tuple[int, int], skips:Skips) -> dict|None:
+    "The exam-table row of one OMI-DB image, or None with the reason recorded in `skips`."
+    path = Path('images')/client_id/study.id/f'{image.id}.dcm'
+    if problem := _omidb_problem(raw, path, client_id, study.id, image.id): skips.add(image.id, *problem); return None
+    try: info = read_dicom_header(raw/path)
+    except BadImage as e: skips.add(image.id, str(e)); return None
+    if info.laterality not in ('L', 'R'): skips.add(image.id, 'unknown laterality'); return None
+    if info.view is None: skips.add(image.id, 'unknown view'); return None
+    try: marks = [(m, _mark_box(m)) for m in image.marks]
+    except (TypeError, ValueError) as e: skips.add(image.id, 'invalid mark box', str(e)); return None
+    hw = (info.height, info.width)
+    boxes = [b for m, box in marks for b in box_in_image(box, hw, size, image.id, skips, category=_mark_category(m),
+                                                           birads=np.nan, pathology=_mark_pathology(m, episode))]
+    return dict(patient_id=pseudonym(client_id), study_id=study.id, image_id=image.id, laterality=info.laterality,
+                view=info.view, path=str(path), height=info.height, width=info.width, resized_height=size[0],
+                resized_width=size[1], breast_birads=np.nan, density=None,
+                outcome=_side_outcome(episode, info.laterality), boxes=boxes, split=None)
+
+def _unlinked_images(client:Path, seen:set, skips:Skips):
+    "Record the images of a client folder that no NBSS episode links to (or why its tables could not be read)."
+    unlinked, problem = _on_disk(client) - seen, omidb_client_problem(client)
+    for img in sorted(unlinked):
+        if problem: skips.add(img, 'unreadable OMI-DB client table', problem)
+        else: skips.add(img, 'OMI-DB image not linked to an NBSS episode')
+
 def read_omidb(raw:Path|str, # folder holding data/ and images/ of OMI-DB
                size:tuple[int,int]=PAPER_SIZE, # resized (height, width)
                seed:int=0 # seed of the patient split
@@ -330,28 +355,8 @@ def read_omidb(raw:Path|str, # folder holding data/ and images/ of OMI-DB
         seen = set()
         for episode, study, image in _omidb_images(raw, client_id):
             seen.add(image.id)
-            path = Path('images')/client_id/study.id/f'{image.id}.dcm'
-            if problem := _omidb_problem(raw, path, client_id, study.id, image.id): skips.add(image.id,
-                                                                                              *problem); continue
-            try: info = read_dicom_header(raw/path)
-            except BadImage as e: skips.add(image.id, str(e)); continue
-            if info.laterality not in ('L', 'R'): skips.add(image.id, 'unknown laterality'); continue
-            if info.view is None: skips.add(image.id, 'unknown view'); continue
-            try: marks = [(m, _mark_box(m)) for m in image.marks]
-            except (TypeError, ValueError) as e: skips.add(image.id, 'invalid mark box', str(e)); continue
-            boxes = [b for m, box in marks for b in box_in_image(box, (info.height, info.width), size, image.id, skips,
-                                                                 category=_mark_category(m), birads=np.nan,
-                                                                 pathology=_mark_pathology(m, episode))]
-            rows.append(dict(patient_id=pseudonym(client_id), study_id=study.id, image_id=image.id,
-                             laterality=info.laterality, view=info.view,
-                             path=str(path), height=info.height, width=info.width, resized_height=size[0],
-                             resized_width=size[1],
-                             breast_birads=np.nan, density=None, outcome=_side_outcome(episode, info.laterality),
-                             boxes=boxes, split=None))
-        unlinked, problem = _on_disk(raw/'data'/client_id) - seen, omidb_client_problem(raw/'data'/client_id)
-        for img in sorted(unlinked):
-            if problem: skips.add(img, 'unreadable OMI-DB client table', problem)
-            else: skips.add(img, 'OMI-DB image not linked to an NBSS episode')
+            if row := _omidb_row(raw, client_id, episode, study, image, size, skips): rows.append(row)
+        _unlinked_images(raw/'data'/client_id, seen, skips)
     table = pd.DataFrame(rows, columns=COLUMNS)
     dup = table.image_id.duplicated(keep=False)
     for img in table.image_id[dup].unique(): skips.add(img, 'duplicated image id')

@@ -17,7 +17,7 @@ import siamese_mammo
 
 # %% auto #0
 __all__ = ['PRESETS', 'PAPER_TABLE1', 'PAPER_AUC', 'table1', 'auc_table', 'write_table', 'commit', 'skipped_tasks',
-           'pretrain_methods', 'linear_rows', 'reproduce']
+           'pretrain_methods', 'linear_rows', 'write_tables', 'reproduce']
 
 # %% ../nbs/09a_paper.ipynb #b74d9672
 PRESETS = {
@@ -135,6 +135,15 @@ def linear_rows(d:str, method_runs:dict, pretrained_on:str, p:dict, runs:Path, d
     return evaluate(d, methods, data_dir=data_dir, runs_dir=str(runs), epochs=p['probe_epochs'], seed=seed,
                     device=device).assign(pretrained_on=pretrained_on)
 
+def write_tables(sweeps:dict[str, pd.DataFrame], linear:pd.DataFrame, out:Path, note:str) -> dict[str, str]:
+    "Tables 1-4 (those with rows) as CSV and Markdown under `out`, each with its provenance `note`; name -> path."
+    tables = {'table1': str(write_table(table1(sweeps), out/'table1', f'{note}; average AUC of 1 - q.'))}
+    for k, task in [(2, 'abnormal'), (3, 'birads'), (4, 'outcome')]:
+        if not (t := auc_table(linear, task)).empty:
+            interval_note = f'{note}; test split; AUC [95% bootstrap interval].'
+            tables[f'table{k}'] = str(write_table(t, out/f'table{k}', interval_note))
+    return tables
+
 def reproduce(datasets:str='synth96', # comma-separated dataset names: each is pretrained on and evaluated
               # comma-separated datasets evaluated (Tables 2-4) with the encoders of the first of `datasets`
               transfer:str='',
@@ -165,11 +174,6 @@ def reproduce(datasets:str='synth96', # comma-separated dataset names: each is p
     report['skipped'] = skipped_tasks(linear)
     also = f' --transfer {transfer}' if transfer else ''
     command = f"siamese-mammo paper --datasets {datasets}{also} --preset {preset} --seed {seed}"
-    note = f"Made by `{command}` at commit {commit()}"
-    report['tables'] = {'table1': str(write_table(table1(sweeps), out/'table1', f'{note}; average AUC of 1 - q.'))}
-    for k, task in [(2, 'abnormal'), (3, 'birads'), (4, 'outcome')]:
-        if not (t := auc_table(linear, task)).empty:
-            report['tables'][f'table{k}'] = str(write_table(t, out/f'table{k}',
-                                                            f'{note}; test split; AUC [95% bootstrap interval].'))
+    report['tables'] = write_tables(sweeps, linear, out, f"Made by `{command}` at commit {commit()}")
     with atomic_write(out/'paper_report.json') as f: json.dump(report, f, indent=1)
     return report

@@ -305,6 +305,34 @@ def _record_pairs(summary:dict, skips:Skips, out:Path) -> dict:
     save_skips(skips, out)
     return summary
 
+def _folders(dataset:str, patch:int, raw:str|None, out:str|None, data_dir:str|None) -> tuple[Path, Path]:
+    "The raw and output folders of `prepare`; `DatasetError` when the raw copy is not there."
+    raw = Path(raw or data_root(data_dir)/'raw'/dataset)
+    out = Path(out or data_root(data_dir)/'processed'/f'{dataset}{patch}')
+    source = SOURCES[dataset]
+    if not (raw/source.marker).exists():
+        raise DatasetError(f'{dataset}: no {source.title} at {raw} (expected {source.marker})')
+    return raw, out
+
+def _read(dataset:str, raw:Path, out:Path, size:tuple[int, int], seed:int):
+    "The exam table and skips of the raw copy, saved in `out`; one line when no bilateral pair is usable."
+    exams, skips = READERS[dataset](raw, size=size, seed=seed)
+    save_exams(exams, skips, out)
+    if exams.empty:
+        raise DatasetError(f'{raw}: no usable bilateral image pair ({skips}); each reason is in {out/"skipped.csv"}')
+    return exams, skips
+
+def _shard_parts(dataset:str, raw:Path, out:Path, pairs:list, names:list[str], options:dict, shard:str,
+                 workers:int|None) -> list[tuple]:
+    "Make this shard's missing parts (the parts made with other options are removed first); every pair's work item."
+    i, n = parse_shard(shard)
+    fresh_parts(out/'parts', options)
+    work = [(raw, f, m, options['patch'], tuple(options['size']), options['seed'], options['match_intensity'],
+             out/'parts'/name) for (f, m), name in zip(pairs, names)]
+    todo = [w for k, w in enumerate(work) if k % n == i and not w[-1].exists()]
+    _make_parts(todo, workers, f"{dataset}{options['patch']} pairs")
+    return work
+
 def prepare(dataset:str, # source: vindr, optimam, mias or synth
             patch:int=96, # patch side P in pixels
             raw:str|None=None, # raw dataset folder (default: data/raw/{dataset})
@@ -320,29 +348,17 @@ def prepare(dataset:str, # source: vindr, optimam, mias or synth
     "Register and tile a dataset into patch stores; return the summary once every pair is done."
     if dataset not in READERS: raise DatasetError(f"unknown dataset {dataset!r}: choose one of {', '.join(READERS)}")
     check_options(prepare, locals(), PREPARE_RULES)
-    if patch > min(size): raise OptionError(f'option patch: must be at most the smaller side of size '
-                                            f'{size[0]}x{size[1]}, got {patch}')
-    i, n = parse_shard(shard)
-    raw = Path(raw or data_root(data_dir)/'raw'/dataset)
-    out = Path(out or data_root(data_dir)/'processed'/f'{dataset}{patch}')
-    if not (raw/SOURCES[dataset].marker).exists(): raise DatasetError(f'{dataset}: no {SOURCES[dataset].title} at '
-                                                                      f'{raw} (expected {SOURCES[dataset].marker})')
-    exams, skips = READERS[dataset](raw, size=size, seed=seed)
-    save_exams(exams, skips, out)
-    if exams.empty: raise DatasetError(f'{raw}: no usable bilateral image pair ({skips}); each reason is in '
-                                       f'{out/"skipped.csv"}')
+    if patch > min(size):
+        raise OptionError(f'option patch: must be at most the smaller side of size {size[0]}x{size[1]}, got {patch}')
+    raw, out = _folders(dataset, patch, raw, out, data_dir)
+    exams, skips = _read(dataset, raw, out, size, seed)
     pairs = bilateral_pairs(exams)
     names = [part_name(f) for f, _ in pairs]
-    # what every part depends on
     options = dict(patch=patch, size=list(size), seed=seed, match_intensity=match_intensity, rules=TILING_RULES)
-    fresh_parts(out/'parts', options)
-    work = [(raw, f, m, patch, tuple(size), seed, match_intensity, out/'parts'/name) for (f, m), name in zip(pairs,
-                                                                                                             names)]
-    _make_parts([w for k, w in enumerate(work) if k % n == i and not w[-1].exists()], workers,
-                f'{dataset}{patch} pairs')
-    missing = sum(not (out/'parts'/name).exists() for name in names)
-    if missing: print(f'{len(names) - missing} of {len(names)} image pairs done; run the other shards (or without '
-                      f'--shard) to assemble'); return None
+    work = _shard_parts(dataset, raw, out, pairs, names, options, shard, workers)
+    if missing := sum(not (out/'parts'/name).exists() for name in names):
+        print(f'{len(names) - missing} of {len(names)} image pairs done; run the other shards (or without --shard) '
+              f'to assemble'); return None
     inputs = hashlib.sha1(json.dumps([names, patch_level_split, options], sort_keys=True).encode()).hexdigest()
     if (old := read_cache(out/'summary.json', read_json)) and old.get('inputs') == inputs and _intact(out):
         print(f'{out}: stores up to date'); return _record_pairs(old, skips, out)

@@ -4,6 +4,7 @@ import numpy as np
 import pydicom, torch
 from pathlib import Path
 from siamese_mammo.synth import synth_dataset
+from siamese_mammo.tiling import prepare
 
 def strings(obj) -> list[str]:
     "Every string inside a nested structure of dicts, lists and tuples (keys included)."
@@ -37,7 +38,8 @@ def texts(f:Path) -> list[str]:
 def test_no_identifier_in_outputs(run, tmp_path):
     data, out = tmp_path/'data', tmp_path/'runs'/'05_pretrain.ipynb'
     out.parent.mkdir()
-    synth_dataset(data/'raw'/'synth', 10, 0)   # the notebook's smoke cell prepares it
+    synth_dataset(data/'raw'/'synth', 10, 0, size=(576, 448))   # half the paper's size, prepared so, to keep it quick
+    prepare('synth', 96, size=(576, 448), data_dir=str(data))
     p = run('papermill', 'nbs/05_pretrain.ipynb', out, '-p', 'data_dir', data, '-p', 'run_dir',
             tmp_path/'runs'/'siamese')
     assert p.returncode == 0, p.stderr[-2000:]
