@@ -58,7 +58,7 @@ bench: install
 
 # On a GPU machine (about 5 minutes): bf16 + channels_last epoch against the bare encoders, patches/s of each method at a
 # sub-batch of 256, peak memory, a one-process NCCL DDP run; the JSON goes to benchmarks/gpu_check.json ($$OUT if set).
-gpu-check: install
+gpu-check:
 	benchmarks/gpu_check.sh
 
 checks: dev
