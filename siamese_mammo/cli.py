@@ -30,8 +30,8 @@ def _add_options(parser:argparse.ArgumentParser, fn):
     docs = docments(fn, full=True)
     for name, d in docs.items():
         if name == 'return': continue
-        kind = parse_size if name == 'size' else {'int': int, 'float': float}.get(str(d.anno).split('|')[0].strip(),
-                                                                                  str)
+        base = str(d.anno).split('|')[0].strip()
+        kind = parse_size if name == 'size' else {'int': int, 'float': float}.get(base, str)
         default = None if d.default is inspect.Parameter.empty else d.default
         if str(d.anno) == 'bool':
             parser.add_argument('--' + name.replace('_', '-'), dest=name, action=argparse.BooleanOptionalAction,

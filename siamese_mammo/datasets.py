@@ -106,8 +106,8 @@ def patient_split(patients:list[str], # patient ids (repeats allowed)
     ("Assign each distinct patient to train/val/test in the given proportions, reproducibly (within each stratum when "
      "given).")
     rng, ids = np.random.default_rng(seed), sorted(set(patients))
-    groups = [ids] if strata is None else [[p for p in ids if strata[p] == c] for c in sorted({strata[p] for p in ids},
-                                                                                              key=str)]
+    classes = [None] if strata is None else sorted({strata[p] for p in ids}, key=str)
+    groups = [ids] if strata is None else [[p for p in ids if strata[p] == c] for c in classes]
     split = {}
     for group in groups:   # systematic sampling: the k-th of n patients in random order sits at (k + u)/n, u uniform
         position = (np.arange(len(group)) + rng.random())/len(group)
@@ -251,9 +251,8 @@ def read_vindr(raw:Path|str, # folder holding finding_annotations.csv and images
               ) -> tuple[pd.DataFrame, Skips]:
     "The exam table of a VinDr-Mammo copy (or a synthetic set in its layout), with the skipped inputs."
     raw, skips = Path(raw), Skips()
-    rows = [row for image_id, found in _vindr_rows(raw,
-                                                   skips).items() if (row := _vindr_image(raw, image_id, found, size,
-                                                                                          skips))]
+    images = _vindr_rows(raw, skips).items()
+    rows = [row for image_id, found in images if (row := _vindr_image(raw, image_id, found, size, skips))]
     table = keep_bilateral(pd.DataFrame(rows, columns=COLUMNS), skips)
     return _official_split(table, seed), skips
 

@@ -177,8 +177,8 @@ def evaluate(dataset:str, # dataset name {source}{patch}
         models = {m: probe([f[idx] for f in fs], y, splits, len(names), seed,
                            epochs=epochs) for m, fs in features.items()}
         models['raw pixels'] = pixel_floor(store, y, splits, idx)
-        rows += [dict(model=m, task=task, **r) for m, probs in models.items() for r in _scores(probs, y, splits, names,
-                                                                                               seed)]
+        rows += [dict(model=m, task=task, **r)
+                 for m, probs in models.items() for r in _scores(probs, y, splits, names, seed)]
     rows += [dict(model=m, status=why) for m, why in missing.items()]
     out = pd.DataFrame(rows).assign(dataset=dataset)
     (runs/'evaluation').mkdir(parents=True, exist_ok=True)

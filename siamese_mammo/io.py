@@ -75,8 +75,8 @@ def read_dicom_header(path:Path|str # a DICOM file
         raise BadImage(f'DICOM header without a valid {", ".join(missing)}')
     if 'TransferSyntaxUID' not in getattr(ds, 'file_meta',
                                           {}): raise BadImage('DICOM without a transfer syntax in its file meta')
-    if ds.get('SamplesPerPixel', 1) != 1 or str(ds.get('PhotometricInterpretation', '')) not in ('MONOCHROME1',
-                                                                                                 'MONOCHROME2'):
+    greyscale = str(ds.get('PhotometricInterpretation', '')) in ('MONOCHROME1', 'MONOCHROME2')
+    if ds.get('SamplesPerPixel', 1) != 1 or not greyscale:
         raise BadImage(f"not a greyscale DICOM (PhotometricInterpretation {ds.get('PhotometricInterpretation')}, "
                        f"SamplesPerPixel {ds.get('SamplesPerPixel')})")
     pixel_bytes = ds.Rows*ds.Columns*ds.BitsAllocated//8

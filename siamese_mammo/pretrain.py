@@ -170,8 +170,8 @@ def rng_state() -> dict:
 
 def set_rng_state(state:dict):
     "Restore the generators saved by `rng_state`."
-    random.setstate(state['python']); kind, keys, *rest = state['numpy']; np.random.set_state((kind, keys.numpy(),
-                                                                                               *rest))
+    random.setstate(state['python'])
+    kind, keys, *rest = state['numpy']; np.random.set_state((kind, keys.numpy(), *rest))
     torch.set_rng_state(state['torch'])
     if state['cuda'] and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state['cuda'])
 

@@ -64,9 +64,8 @@ def keep_cells(reg:Registered, patch:int, max_background:float=MAX_BACKGROUND, m
     background = tissue < 1 - max_background
     uncovered = ~background & (cell_fractions(reg.fixed_mask & ~reg.covered, patch) > 0)
     border = ~background & ~uncovered & (cell_fractions(reg.fixed_mask ^ reg.moving_mask, patch) > max_disagreement)
-    return ~(background | uncovered | border), dict(zip(DROP_REASONS,
-                                                        (int(background.sum()), int(uncovered.sum()),
-                                                         int(border.sum()))))
+    counts = (int(background.sum()), int(uncovered.sum()), int(border.sum()))
+    return ~(background | uncovered | border), dict(zip(DROP_REASONS, counts))
 
 # %% ../nbs/04_tiling.ipynb #67a124ac
 def to_patches(img:np.ndarray, cells:np.ndarray) -> np.ndarray:
@@ -84,8 +83,8 @@ def is_roi(box:dict) -> bool:
 def centred_cell(box:dict, patch:int, size:tuple[int,int]) -> np.ndarray:
     "The P x P cell (x1, y1, x2, y2) centred on a box, inside the image."
     cx, cy = (box['xmin'] + box['xmax'])/2, (box['ymin'] + box['ymax'])/2
-    x1 = int(np.clip(round(cx - patch/2), 0, size[1] - patch)); y1 = int(np.clip(round(cy - patch/2), 0,
-                                                                                 size[0] - patch))
+    x1 = int(np.clip(round(cx - patch/2), 0, size[1] - patch))
+    y1 = int(np.clip(round(cy - patch/2), 0, size[0] - patch))
     return np.array([x1, y1, x1 + patch, y1 + patch])
 
 # %% ../nbs/04_tiling.ipynb #4dc35c94
@@ -129,9 +128,8 @@ def labelled_patches(fixed, moving, reg:Registered, patch:int) -> tuple[list, li
     "Abnormal patches centred on each ROI and normal patches at the same place in the other breast."
     size, patches, rows, skipped = reg.fixed.shape, [], [], {}
     sides = _sides(fixed, moving, reg)
-    for (lat, boxes, img, other_img), (other_lat, other_boxes, _, _), (row, other) in zip(sides, sides[::-1],
-                                                                                          [(fixed, moving),
-                                                                                           (moving, fixed)]):
+    rows_of = [(fixed, moving), (moving, fixed)]
+    for (lat, boxes, img, other_img), (other_lat, other_boxes, _, _), (row, other) in zip(sides, sides[::-1], rows_of):
         for box in filter(is_roi, boxes):
             cell = centred_cell(box, patch, size)
             base = dict(patient_id=fixed.patient_id, study_id=fixed.study_id, view=fixed.view, x1=int(cell[0]),
