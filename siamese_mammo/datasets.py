@@ -76,6 +76,7 @@ class Dataset:
     @property
     def processed(self) -> Path: return self.root/'processed'/self.name
     def has_raw(self) -> bool: return (self.raw/self.source.marker).exists()
+    def is_prepared(self) -> bool: return (self.processed/'summary.json').exists()
 
     def require_raw(self) -> Dataset:
         "Return self if the raw copy is on disk, else raise `DatasetNotFound` saying where to get it."

@@ -15,7 +15,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.preprocessing import StandardScaler
 from .core import atomic_write, pick_device, runs_root, seed_everything
 from .datasets import resolve_dataset
-from .validation import check_options, choice, Count, read_cache, Seed
+from .validation import check_options, Count, Device, read_cache, Seed
 from .tiling import PatchStore, open_store
 from .siamese import auc_rows, encoder, to_input
 from .pretrain import load_encoders
@@ -159,7 +159,7 @@ def evaluate(dataset:str, # dataset name {source}{patch}
             ) -> pd.DataFrame:
     ("Linear evaluation of the dataset's pretrained encoders and the floors; rows in "
      "runs/{dataset}/evaluation/linear.csv.")
-    check_options(evaluate, locals(), dict(epochs=Count, seed=Seed, device=choice('auto', 'cpu', 'cuda')))
+    check_options(evaluate, locals(), dict(epochs=Count, seed=Seed, device=Device))
     store, runs = open_store(resolve_dataset(dataset, data_dir).processed), Path(runs_dir or runs_root())/dataset
     dev, table, rows = pick_device(device), store.labelled_table, []
     features, missing = {}, {}

@@ -14,7 +14,7 @@ from pydantic import Field
 from typing_extensions import get_protocol_members
 from .core import DatasetError, runs_root
 from .datasets import Dataset, resolve_dataset
-from .validation import Count, Fraction, NonNegative, Rate, Seed, check_options, choice
+from .validation import Count, Device, Fraction, NonNegative, Rate, Seed, check_options, choice
 from .siamese import MIXTURE, PretrainMethod, SiameseMethod
 from .ssl import AUGMENT, BYOL_MOMENTUM, BYOLMethod, SimCLRMethod
 
@@ -80,7 +80,7 @@ PRETRAIN_RULES = dict(   # each option's type and range, checked before any work
     momentum=Annotated[float, Field(ge=0, lt=1)], warmup_epochs=NonNegative, loss=choice('cross', 'single'),
     gmm_max_iter=Count, gmm_tol=Rate, gmm_reg_covar=Annotated[float, Field(ge=0, allow_inf_nan=False)],
     crop_scale=Annotated[float, Field(gt=0, le=1)], gamma=AtLeastOne, contrast=AtLeastOne, flip=Fraction, ema=Fraction,
-    limit=NonNegative, workers=NonNegative, seed=Seed, device=choice('auto', 'cpu', 'cuda'))
+    limit=NonNegative, workers=NonNegative, seed=Seed, device=Device)
 
 # %% ../nbs/05a_options.ipynb #ddf5d1f7
 SMOKE = dict(epochs=1, batch_size=32, limit=256)   # the notebook's own values: one short epoch on a few pairs

@@ -8,7 +8,7 @@ import json, subprocess
 from pathlib import Path
 import pandas as pd
 from .core import OptionError, atomic_write, runs_root
-from .validation import Seed, check_options, choice
+from .validation import Device, Seed, check_options
 from .tiling import ensure_prepared
 from .sweep import PAPER_GRID, run_name, run_notebook, sweep
 from .evaluation import evaluate
@@ -157,7 +157,7 @@ def reproduce(datasets:str='synth96', # comma-separated dataset names: each is p
     ("Tables 1-4 and Figures 3-6 for `datasets`: every stage through papermill or a cache; returns what was written "
      "and what failed.")
     if preset not in PRESETS: raise OptionError(f"option preset: one of {', '.join(PRESETS)} needed, got {preset!r}")
-    check_options(reproduce, locals(), dict(seed=Seed, device=choice('auto', 'cpu', 'cuda')))
+    check_options(reproduce, locals(), dict(seed=Seed, device=Device))
     if not _names(datasets): raise OptionError(f'option datasets: at least one dataset name needed, e.g. synth96, got '
                                                f'{datasets!r}')
     p, runs, out = PRESETS[preset], Path(runs_dir or runs_root()), Path(out)

@@ -54,7 +54,7 @@ def open_prepared(cfg:PretrainConfig # the run's options
                  ) -> tuple[Dataset, PatchStore]:
     "The run's dataset and its prepared store; `DatasetError` saying how to make it when it is not prepared."
     ds = cfg.resolve()
-    if not (ds.processed/'summary.json').exists():
+    if not ds.is_prepared():
         ds.require_raw()
         raise DatasetError(f'{ds.name} is not prepared at {ds.processed}: run siamese-mammo prepare --dataset '
                            f'{ds.source.name} --patch '
@@ -183,8 +183,8 @@ def store_id(processed:Path) -> str|None:
     ("The digest naming a prepared store (its summary's `inputs`: parts, patch, size, seed, split, tiling rules), "
      "None if not prepared.")
     summary = Path(processed)/'summary.json'
-    return read_back(summary, read_json,
-                     'rerun siamese-mammo prepare for this dataset')['inputs'][:16] if summary.exists() else None
+    if not summary.exists(): return None
+    return read_back(summary, read_json, 'rerun siamese-mammo prepare for this dataset')['inputs'][:16]
 
 def another_store(run_dir:Path, was:str, now:str) -> str:
     "Why a run made on another patch store is neither resumed nor reused."
@@ -200,8 +200,8 @@ def _flat(d:dict, prefix:str='') -> dict:
 def write_metrics(out:Path, metrics:dict):
     "metrics.json, and metrics.csv with one flat row per epoch."
     with atomic_write(out/'metrics.json') as f: json.dump(metrics, f, indent=1)
-    with atomic_write(out/'metrics.csv',
-                      newline='') as f: pd.DataFrame([_flat(h) for h in metrics['history']]).to_csv(f, index=False)
+    rows = pd.DataFrame([_flat(h) for h in metrics['history']])
+    with atomic_write(out/'metrics.csv', newline='') as f: rows.to_csv(f, index=False)
 
 def _net_digest(nets) -> str:
     "SHA-1 of all network parameters, to compare processes."

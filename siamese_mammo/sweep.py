@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from .core import OptionError, atomic_write, project_root, runs_root
 from .datasets import resolve_dataset
-from .validation import Count, NonNegative, Seed, check_options, choice, read_cache, read_json
+from .validation import Count, Device, NonNegative, Seed, check_options, read_cache, read_json
 from .options import PretrainConfig, changed_options
 from .pretrain import another_store, store_id
 
@@ -38,7 +38,7 @@ def run_notebook(run_dir:Path, # the run's folder (the executed notebook is kept
 
 # %% ../nbs/05b_sweep.ipynb #df1b1e5b
 PAPER_GRID = dict(batch_sizes='64,128,256,512,1024,2048', lrs='1e-3,1e-4,1e-5,1e-6,1e-7', micro_batch=256, epochs=50)
-SWEEP_RULES = dict(micro_batch=Count, epochs=Count, limit=NonNegative, seed=Seed, device=choice('auto', 'cpu', 'cuda'))
+SWEEP_RULES = dict(micro_batch=Count, epochs=Count, limit=NonNegative, seed=Seed, device=Device)
 
 def run_name(batch:int, lr:float) -> str:
     "The folder of one grid run: B{effective batch}_lr{rate}."

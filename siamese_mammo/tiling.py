@@ -412,7 +412,7 @@ def ensure_prepared(dataset:str, # dataset name {source}{patch}
                    ) -> Path:
     "The processed folder of `dataset`, made first when absent: a synthetic raw set, then its stores."
     ds = resolve_dataset(dataset, data_dir)
-    if not (ds.processed/'summary.json').exists():
+    if not ds.is_prepared():
         if ds.source.synthetic and not ds.has_raw(): synth_dataset(ds.raw, patients, seed, format=ds.source.synthetic)
         ds.require_raw()
         prepare(ds.source.name, ds.patch, raw=ds.raw, out=ds.processed, seed=seed)

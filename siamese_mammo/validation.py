@@ -15,10 +15,11 @@ from .core import DamagedFile, OptionError, UserError
 from .io import VIEWS
 
 # %% auto #0
-__all__ = ['Count', 'NonNegative', 'Seed', 'Rate', 'Fraction', 'Side', 'Patch', 'ImageSize', 'SKIP_COLUMNS', 'PlainName', 'Text',
-           'Number', 'BIRADS', 'Density', 'Categories', 'MIAS_CLASSES', 'MIAS_FIELDS', 'MiasPixel', 'OMIDB_TABLES',
-           'choice', 'check_options', 'Skips', 'read_json', 'read_back', 'read_cache', 'plain_name', 'check_box',
-           'VindrRow', 'valid_rows', 'MiasRow', 'mias_fields', 'OmidbImageDb', 'omidb_client_problem', 'inside']
+__all__ = ['Count', 'NonNegative', 'Seed', 'Rate', 'Fraction', 'Side', 'Patch', 'ImageSize', 'Device', 'SKIP_COLUMNS',
+           'PlainName', 'Text', 'Number', 'BIRADS', 'Density', 'Categories', 'MIAS_CLASSES', 'MIAS_FIELDS', 'MiasPixel',
+           'OMIDB_TABLES', 'choice', 'check_options', 'Skips', 'read_json', 'read_back', 'read_cache', 'plain_name',
+           'check_box', 'VindrRow', 'valid_rows', 'MiasRow', 'mias_fields', 'OmidbImageDb', 'omidb_client_problem',
+           'inside']
 
 # %% ../nbs/01a_validation.ipynb #e3f1c427
 Count = Annotated[int, Field(ge=1)]             # 1, 2, ...
@@ -33,6 +34,8 @@ ImageSize = tuple[Side, Side]                   # (height, width)
 def choice(*names:str):
     "The type of an option that takes one of `names`."
     return Literal[names]
+
+Device = choice('auto', 'cpu', 'cuda')   # where a run computes: auto is cuda when available
 
 def _option_message(e:ValidationError, values:dict) -> str:
     "One line for the first error: the option, what it must be, and the value given."
