@@ -78,8 +78,11 @@ TEST_ENV := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 nbtest: dev
 	runs=$$(mktemp -d) && $(TEST_ENV) SIAMESE_MAMMO_RUNS=$$runs $(BIN)/nbdev_test --n_workers 2; rc=$$?; rm -rf $$runs; exit $$rc
 
+# One test file is one unit of work: its module fixtures (the paper chain's runs, prepare's whole store) are made once, by
+# one worker. The files go to whichever worker is free, longest first (conftest.SLOW_FIRST) rather than by their count of
+# tests. (--dist loadgroup would be finer, but pytest-xdist 3.8 silently ignores its groups under pytest 9.)
 pytest: dev
-	$(TEST_ENV) $(BIN)/python -m pytest -q -n 2 tests/
+	$(TEST_ENV) $(BIN)/python -m pytest -q -n 2 --dist loadscope --no-loadscope-reorder tests/
 
 test: checks nbtest pytest
 

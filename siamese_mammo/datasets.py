@@ -8,10 +8,8 @@ import json, os, re
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
-import omidb
 import pandas as pd
 from loguru import logger
-from omidb.events import SideOpinion
 from .core import DatasetError, DatasetNotFound, atomic_write, data_root, project_root
 from .io import BadImage, PAPER_SIZE, VIEWS, read_dicom_header, read_pgm, pseudonym, scale_boxes
 from .validation import (MIAS_FIELDS, MiasRow, omidb_client_problem, Skips, VindrRow, check_box, inside,
@@ -288,6 +286,7 @@ def _side_outcome(episode, side:str) -> str:
     "N, B or M for one breast in one episode, from the side opinions of its biopsy and surgery events."
     events = [episode.events.surgery, episode.events.biopsy_wide, episode.events.biopsy_fine] if episode.events else []
     opinions = {getattr(e, 'left_opinion' if side == 'L' else 'right_opinion') for e in events if e is not None}
+    from omidb.events import SideOpinion
     return 'M' if SideOpinion.OM in opinions else 'B' if SideOpinion.OB in opinions else 'N'
 
 def _omidb_problem(raw:Path, path:Path, *names) -> tuple[str, str]|None:
@@ -313,6 +312,7 @@ def _on_disk(client_dir:Path) -> set[str]:
 
 def _omidb_images(raw:Path, client_id:str):
     "Parse one client with omidb; yield (episode, study, image) for every linked image."
+    import omidb
     for client in omidb.DB(raw/'data', raw/'images', clients=[client_id]):
         for episode in client.episodes:
             for study in episode.studies:
@@ -350,6 +350,7 @@ def read_omidb(raw:Path|str, # folder holding data/ and images/ of OMI-DB
               ) -> tuple[pd.DataFrame, Skips]:
     "The exam table of an OMI-DB copy (or a synthetic set in its layout), with the skipped inputs."
     raw, skips, rows = Path(raw), Skips(), []
+    import omidb   # here, not at the top: it adds half a second to every command, and only this reader needs it
     logger.disable('omidb')
     for client_id in sorted(omidb.DB(raw/'data').clients):
         seen = set()

@@ -4,6 +4,7 @@
 
 # %% ../nbs/09_figures.ipynb #3e7c4d19
 from __future__ import annotations
+import hashlib
 from pathlib import Path
 import numpy as np
 import matplotlib.pyplot as plt
@@ -19,7 +20,8 @@ from .pretrain import load_encoders
 from .evaluation import embed
 
 # %% auto #0
-__all__ = ['A_BINS', 'a_bin', 'sample_pairs', 'pair_embeddings', 'project', 'embedding_figure', 'save_figure', 'dataset_figures']
+__all__ = ['A_BINS', 'a_bin', 'sample_pairs', 'pair_embeddings', 'project', 'projected', 'embedding_figure', 'save_figure',
+           'dataset_figures']
 
 # %% ../nbs/09_figures.ipynb #96b02637
 A_BINS = ['A = 0', '0 < A ≤ 0.5', 'A > 0.5']
@@ -58,6 +60,16 @@ def project(E:np.ndarray, # (n, d) embeddings
     if how == 'tsne': return TSNE(2, perplexity=min(30, len(E) - 1), init='pca', random_state=seed).fit_transform(E)
     import umap
     return umap.UMAP(n_neighbors=min(15, len(E) - 1), random_state=seed).fit_transform(E)
+
+def projected(run_dir:Path|str, # the run whose embeddings E are
+              E:np.ndarray, how:str='tsne', seed:int=0) -> np.ndarray:
+    "`project(E, how, seed)`, cached in the run's `{how}.npz` under a digest of E and the seed."
+    path, key = Path(run_dir)/f'{how}.npz', np.frombuffer(hashlib.sha1(E.tobytes() + b'%d' % seed).digest(), np.uint8)
+    cached = read_cache(path, lambda p: dict(np.load(p)))
+    if cached and np.array_equal(cached['key'], key): return cached['xy']
+    xy = project(E, how, seed)
+    with atomic_write(path, 'wb') as f: np.savez(f, key=key, xy=xy)
+    return xy
 
 # %% ../nbs/09_figures.ipynb #5882a1d5
 def embedding_figure(points:dict[str, tuple[np.ndarray, np.ndarray]], # method -> ((n, 2) coordinates, A)
@@ -100,7 +112,7 @@ def dataset_figures(dataset:str, # dataset name {source}{patch}
     if 'siamese' not in runs: done['figure4'] = 'not drawn: no siamese run'
     E = {m: pair_embeddings(r, store, n, seed, dev) for m, r in runs.items()}
     for name, how, label in [('figure5', 'tsne', 't-SNE'), ('figure6', 'umap', 'UMAP')]:
-        fig = embedding_figure({m: (project(e, how, seed), a) for m, (e, a) in E.items()},
+        fig = embedding_figure({m: (projected(runs[m], e, how, seed), a) for m, (e, a) in E.items()},
                                f'{label} of the pair embeddings E, {dataset}', out/f'{name}_{dataset}.png')
         plt.close(fig); done[name] = str(out/f'{name}_{dataset}.png')
     return done

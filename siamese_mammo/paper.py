@@ -21,7 +21,7 @@ __all__ = ['PRESETS', 'PAPER_TABLE1', 'PAPER_AUC', 'table1', 'auc_table', 'write
 
 # %% ../nbs/09a_paper.ipynb #b74d9672
 PRESETS = {
-    'smoke': dict(grid=dict(batch_sizes='16', lrs='0.05', micro_batch=16, epochs=1, limit=64),
+    'smoke': dict(grid=dict(batch_sizes='16,32', lrs='0.05', micro_batch=16, epochs=1, limit=64),
                   ssl=dict(epochs=1, batch_size=16, limit=64),
                   probe_epochs=5, figure_pairs=500),
     'demo': dict(grid=dict(batch_sizes='32', lrs='1e-2,1e-3', micro_batch=32, epochs=2, limit=1024),

@@ -14,9 +14,35 @@ def run():
                               env={**os.environ, **(env or {})})
     return _run
 
-# The longest tests first, so that the two workers of `pytest -n 2` finish together instead of one waiting on the last.
-SLOW_FIRST = ['test_paper_chain', 'test_privacy', 'test_killed_run', 'test_sweep', 'test_resume_refuses',
-              'test_gpu_check']
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    ("Run `siamese-mammo ARGS` in this process (its own `main`, without the seconds a new interpreter spends importing "
+     "torch); return a CompletedProcess with its status and what it printed.")
+    from siamese_mammo.cli import main
+    def _cli(*args, env=None):
+        for k, v in (env or {}).items(): monkeypatch.setenv(k, v)
+        capsys.readouterr()
+        try: rc = main(list(map(str, args)))
+        except SystemExit as e: rc = e.code   # argparse's own errors
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(['siamese-mammo', *map(str, args)], rc, out, err)
+    return _cli
+
+@pytest.fixture(scope='session')
+def data(tmp_path_factory):
+    ("A data root with a small synthetic set prepared at P=32 on images of a quarter of the paper's size (10 women; "
+     "seed 34 puts abnormal pairs in every split).")
+    from siamese_mammo.synth import synth_dataset
+    from siamese_mammo.tiling import prepare
+    root = tmp_path_factory.mktemp('data')
+    synth_dataset(root/'raw'/'synth', 10, 34, size=(576, 448), workers=2)
+    prepare('synth', 32, size=(288, 224), data_dir=str(root), workers=2)
+    return root
+
+# Under `pytest -n 2 --dist loadscope` each test file is one unit of work (its module fixtures made once), handed to
+# whichever worker is free in the order of the file's first test: the longest files first, so that the two workers
+# finish together instead of one waiting on the last.
+SLOW_FIRST = ['test_paper.py', 'test_pretrain.py', 'test_prepare.py', 'test_damaged.py']
 
 def pytest_collection_modifyitems(items):
     "Run the tests named in SLOW_FIRST before the others, in that order."

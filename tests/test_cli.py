@@ -1,18 +1,18 @@
-"The siamese-mammo command as installed: its stages, its one-line errors, and synth."
+"The siamese-mammo command: its stages as installed, its one-line errors, and synth."
 import pandas as pd
 
 def test_help_lists_every_stage(run):
     p = run('siamese-mammo', '--help', check=True)
     for stage in ['synth', 'prepare', 'pretrain', 'evaluate', 'paper']: assert stage in p.stdout
 
-def test_missing_dataset_is_one_line(run, tmp_path):
-    p = run('siamese-mammo', 'pretrain', '--dataset', 'optimam96', '--data-dir', tmp_path)
+def test_missing_dataset_is_one_line(cli, tmp_path):
+    p = cli('pretrain', '--dataset', 'optimam96', '--data-dir', tmp_path)
     assert p.returncode == 2
     assert p.stderr.strip().splitlines() == [p.stderr.strip()]
     assert 'optimam96: OPTIMAM (OMI-DB) not found at' in p.stderr and 'OMI-DB team' in p.stderr
 
-def test_unknown_method_is_one_line(run):
-    p = run('siamese-mammo', 'pretrain', '--method', 'mae')
+def test_unknown_method_is_one_line(cli):
+    p = cli('pretrain', '--method', 'mae')
     assert p.returncode == 2
     assert "option method: input should be 'siamese', 'simclr' or 'byol', got 'mae'" in p.stderr
     assert 'Traceback' not in p.stderr

@@ -1,11 +1,11 @@
 ("Damaged and unusual inputs: each ends in a recorded skip naming its reason, or in one line naming the option or "
  "file, never a traceback.")
-import os, shutil, subprocess, sys
+import shutil, subprocess, sys
 from pathlib import Path
 import numpy as np, pandas as pd, pydicom, pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
-from siamese_mammo.cli import main
 from siamese_mammo.datasets import VINDR_TABLE, read_vindr
+from siamese_mammo.synth import synth_dataset
 from siamese_mammo.tiling import prepare
 from siamese_mammo.validation import UserError
 
@@ -16,8 +16,7 @@ SIZE, PATCH = '128x96', 32
 def clean(tmp_path_factory):
     "A small synthetic set in the VinDr layout (10 women at 256x192, some with lesions, every split)."
     out = tmp_path_factory.mktemp('clean')/'synth'
-    subprocess.run(CLI + ['synth', '--out', out, '--patients', '10', '--seed', '34', '--size', '256x192', '--workers',
-                          '2'], check=True, capture_output=True)
+    synth_dataset(out, 10, 34, size=(256, 192), workers=2)
     return out
 
 def copy(clean, tmp_path) -> Path:
@@ -134,23 +133,20 @@ def test_a_byte_that_is_not_utf8_fails_its_row_only(clean, tmp_path):
     assert [s for s in skips if s[0] == img] == [(img, 'invalid study_id', f'{VINDR_TABLE} line 2: not UTF-8 text')]
     assert len(exams) > 0
 
-def run_cli(*args, env=None):
-    return subprocess.run(CLI + [*map(str, args)], capture_output=True, text=True, env={**os.environ, **(env or {})})
-
 def one_line(p) -> str:
     "The one line a failed command printed (asserting that it failed with status 2 and printed one line)."
     assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1 and 'Traceback' not in p.stderr, p.stderr
     return p.stderr.strip()
 
-def test_a_table_with_only_its_header_is_one_line(clean, tmp_path):
+def test_a_table_with_only_its_header_is_one_line(clean, tmp_path, cli):
     raw = copy(clean, tmp_path); write(raw, table(raw).iloc[:0])
-    line = one_line(run_cli('prepare', '--dataset', 'synth', '--raw', raw, '--out', tmp_path/'o', '--size', SIZE,
+    line = one_line(cli('prepare', '--dataset', 'synth', '--raw', raw, '--out', tmp_path/'o', '--size', SIZE,
                             '--patch', PATCH))
     assert line.endswith(f'{raw/VINDR_TABLE}: the table has a header but no rows')
 
-def test_no_usable_pair_is_one_line_with_every_reason_recorded(clean, tmp_path):
+def test_no_usable_pair_is_one_line_with_every_reason_recorded(clean, tmp_path, cli):
     raw = copy(clean, tmp_path); write(raw, table(raw).assign(breast_birads='BI-RADS 9'))
-    line = one_line(run_cli('prepare', '--dataset', 'synth', '--raw', raw, '--out', tmp_path/'o', '--size', SIZE,
+    line = one_line(cli('prepare', '--dataset', 'synth', '--raw', raw, '--out', tmp_path/'o', '--size', SIZE,
                             '--patch', PATCH))
     assert 'no usable bilateral image pair' in line and 'invalid breast_birads' in line
     # each bad row recorded, every image named
@@ -171,21 +167,17 @@ def test_no_usable_pair_is_one_line_with_every_reason_recorded(clean, tmp_path):
     (['sweep', '--dataset', 'synth32', '--lrs', '1e-3,abc'],
      "option lrs: comma-separated positive numbers needed, e.g. 1e-3,1e-4, got '1e-3,abc'"),
 ])
-def test_options_out_of_range_are_one_line_and_leave_nothing(clean, tmp_path, capsys, args, says):
-    "In process (the command's own `main`), since each case stops before any work."
+def test_options_out_of_range_are_one_line_and_leave_nothing(clean, tmp_path, cli, args, says):
     stage, *rest = args
     where = ['--dataset', 'synth', '--raw', clean, '--out', tmp_path/'o', '--size',
              SIZE] if stage == 'prepare' and '--size' not in rest else \
             ['--dataset', 'synth', '--raw', clean, '--out', tmp_path/'o'] if stage == 'prepare' else []
-    try: rc = main([stage, *map(str, where), *map(str, rest)])
-    except SystemExit as e: rc = e.code
-    err = capsys.readouterr().err.strip()
-    assert rc == 2 and len(err.splitlines()) == 1 and says in err, err
+    assert says in one_line(cli(stage, *where, *rest))
     assert not (tmp_path/'o').exists() and not list(tmp_path.rglob('*.tmp'))
 
-def test_an_output_folder_that_is_a_file_is_one_line(clean, tmp_path):
+def test_an_output_folder_that_is_a_file_is_one_line(clean, tmp_path, cli):
     (tmp_path/'o').write_text('not a folder')
-    line = one_line(run_cli('prepare', '--dataset', 'synth', '--raw', clean, '--out', tmp_path/'o', '--size', SIZE,
+    line = one_line(cli('prepare', '--dataset', 'synth', '--raw', clean, '--out', tmp_path/'o', '--size', SIZE,
                             '--patch', PATCH))
     assert 'File exists' in line or 'Not a directory' in line
 
@@ -199,7 +191,8 @@ def test_a_repeated_mias_line_is_dropped_with_a_record(tmp_path):
     assert [s[:2] for s in skips if s[0] == 'mdb001'] == [('mdb001', 'exact duplicate table row')]
 
 def test_an_option_error_is_one_line_from_the_installed_command(tmp_path):
-    assert 'option lr: input should be greater than 0, got 0.0' in one_line(run_cli('pretrain', '--lr', 0))
+    p = subprocess.run(CLI + ['pretrain', '--lr', '0'], capture_output=True, text=True)
+    assert 'option lr: input should be greater than 0, got 0.0' in one_line(p)
 
 # --- damaged run files, splits and skipped pairs, on one prepared data root
 
@@ -207,32 +200,31 @@ def test_an_option_error_is_one_line_from_the_installed_command(tmp_path):
 def prepared(clean, tmp_path_factory):
     "A data root holding the clean set, prepared."
     root = tmp_path_factory.mktemp('root'); shutil.copytree(clean, root/'raw'/'synth')
-    subprocess.run(CLI + ['prepare', '--dataset', 'synth', '--data-dir', root, '--size', SIZE, '--patch', str(PATCH),
-                          '--workers', '2'], check=True, capture_output=True)
+    prepare('synth', PATCH, size=(128, 96), data_dir=str(root), workers=2)
     return root
 
-def test_a_store_cut_short_is_one_line_and_prepare_rebuilds_it(prepared, tmp_path):
+def test_a_store_cut_short_is_one_line_and_prepare_rebuilds_it(prepared, tmp_path, cli):
     root = Path(shutil.copytree(prepared, tmp_path/'root')); store = root/'processed'/f'synth{PATCH}'
     whole = (store/'pairs.npy').read_bytes(); (store/'pairs.npy').write_bytes(whole[:3000])
-    line = one_line(run_cli('pretrain', '--dataset', f'synth{PATCH}', '--data-dir', root, '--run-dir', tmp_path/'run',
+    line = one_line(cli('pretrain', '--dataset', f'synth{PATCH}', '--data-dir', root, '--run-dir', tmp_path/'run',
                             '--epochs', 1, '--device', 'cpu'))
     assert f'{store/"pairs.npy"} is damaged or unreadable (ValueError): rerun siamese-mammo prepare' in line
-    p = run_cli('prepare', '--dataset', 'synth', '--data-dir', root, '--size', SIZE, '--patch', PATCH, '--workers', 1)
+    p = cli('prepare', '--dataset', 'synth', '--data-dir', root, '--size', SIZE, '--patch', PATCH, '--workers', 1)
     assert p.returncode == 0 and 'rebuilding the stores from the parts' in p.stdout
     assert (store/'pairs.npy').read_bytes() == whole
 
-def test_a_damaged_checkpoint_is_one_line_without_unsafe_advice(prepared, tmp_path):
+def test_a_damaged_checkpoint_is_one_line_without_unsafe_advice(prepared, tmp_path, cli):
     run = tmp_path/'run'
     args = ['pretrain', '--dataset', f'synth{PATCH}', '--data-dir', prepared, '--run-dir', run, '--epochs', 1,
             '--batch-size', 16, '--device', 'cpu']
-    assert run_cli(*args).returncode == 0
+    assert cli(*args).returncode == 0
     (run/'checkpoint.pt').write_bytes((run/'checkpoint.pt').read_bytes()[:1000])
-    line = one_line(run_cli(*args, '--resume'))
+    line = one_line(cli(*args, '--resume'))
     assert f'{run/"checkpoint.pt"} is damaged or unreadable' in line
     assert 'remove it to start the run afresh' in line and 'weights_only' not in line
 
-def test_splits_do_not_depend_on_the_salt(prepared, tmp_path):
-    store = lambda salt: (run_cli('prepare', '--dataset', 'synth', '--raw', prepared/'raw'/'synth', '--out',
+def test_splits_do_not_depend_on_the_salt(prepared, tmp_path, cli):
+    store = lambda salt: (cli('prepare', '--dataset', 'synth', '--raw', prepared/'raw'/'synth', '--out',
                                   tmp_path/salt, '--size', SIZE,
                                   '--patch', PATCH, '--workers', 1, env={'SIAMESE_MAMMO_SALT': salt}),
                                   pd.read_csv(tmp_path/salt/'pairs.csv'))[1]
