@@ -27,14 +27,15 @@ install: $(VENV)/.installed
 dev: $(VENV)/.installed-dev
 
 # The demo's synthetic data, sized for a 2-core CPU: 200 women in the VinDr-Mammo layout (seed 0) and 200 in the OMI-DB layout
-# (seed 1, for the outcome task of Table 4), at half the paper's image size so that registering 800 image pairs takes about
-# two minutes; patches stay 96 px. Rewriting a set gives the same bytes, and finished parts of `prepare` are reused.
-DEMO_SIZE := 576x448
+# (seed 1, for the outcome task of Table 4), at half the paper's image size (synth.DEMO_SIZE, 576x448, read from the package)
+# so that registering 800 image pairs takes about two minutes; patches stay 96 px. Rewriting a set gives the same bytes,
+# and finished parts of `prepare` are reused.
 synth: install
-	$(BIN)/siamese-mammo synth --out $(DATA)/raw/synth --patients 200 --seed 0 --size $(DEMO_SIZE)
-	$(BIN)/siamese-mammo synth --format optimam --out $(DATA)/raw/synthomidb --patients 200 --seed 1 --size $(DEMO_SIZE)
-	$(BIN)/siamese-mammo prepare --dataset synth --patch 96 --size $(DEMO_SIZE) --data-dir $(DATA)
-	$(BIN)/siamese-mammo prepare --dataset synthomidb --patch 96 --size $(DEMO_SIZE) --data-dir $(DATA)
+	size=$$($(BIN)/python -c "from siamese_mammo.synth import DEMO_SIZE; print('%dx%d' % DEMO_SIZE)") && \
+	$(BIN)/siamese-mammo synth --out $(DATA)/raw/synth --patients 200 --seed 0 --size $$size && \
+	$(BIN)/siamese-mammo synth --format optimam --out $(DATA)/raw/synthomidb --patients 200 --seed 1 --size $$size && \
+	$(BIN)/siamese-mammo prepare --dataset synth --patch 96 --size $$size --data-dir $(DATA) && \
+	$(BIN)/siamese-mammo prepare --dataset synthomidb --patch 96 --size $$size --data-dir $(DATA)
 
 # The paper's chain on the demo data (preset demo): the Siamese grid of Table 1, SimCLR and BYOL (papermill runs of
 # nbs/05_pretrain.ipynb) on synth96, linear evaluation on synth96 and, with the same encoders, on synthomidb96;

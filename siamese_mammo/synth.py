@@ -19,11 +19,12 @@ from .validation import Count, ImageSize, Seed, check_options
 
 # %% auto #0
 __all__ = ['MM', 'DENSITY', 'KINDS', 'MASS_RADIUS_MM', 'CLUSTER_SPREAD_MM', 'MASS_PEAK', 'FIRST', 'LAST', 'BREAST_COLS',
-           'FINDING_COLS', 'MARK_FLAGS', 'LAYOUTS', 'bilateral_fields', 'radial_spectrum', 'fit_beta', 'Anatomy',
-           'random_anatomy', 'jitter', 'outline', 'render_breast', 'random_pose', 'pose_matrix', 'warp', 'Finding',
-           'random_finding', 'lesion_patch', 'extent', 'place_lesion', 'SynthImage', 'plan_findings', 'synth_woman',
-           'mirror', 'fake_identity', 'uid', 'WomanRecord', 'woman_record', 'write_image', 'truth_of', 'vindr_woman',
-           'official_split', 'finish_vindr', 'first_lesion_numbers', 'omidb_woman', 'synth_dataset', 'breast_roi']
+           'FINDING_COLS', 'MARK_FLAGS', 'LAYOUTS', 'DEMO_SIZE', 'bilateral_fields', 'radial_spectrum', 'fit_beta',
+           'Anatomy', 'random_anatomy', 'jitter', 'outline', 'render_breast', 'random_pose', 'pose_matrix', 'warp',
+           'Finding', 'random_finding', 'lesion_patch', 'extent', 'place_lesion', 'SynthImage', 'plan_findings',
+           'synth_woman', 'mirror', 'fake_identity', 'uid', 'WomanRecord', 'woman_record', 'write_image', 'truth_of',
+           'vindr_woman', 'official_split', 'finish_vindr', 'first_lesion_numbers', 'omidb_woman', 'synth_dataset',
+           'breast_roi']
 
 # %% ../nbs/02_synth.ipynb #14e106d5
 MM = PAPER_SIZE[0]/300  # pixels per millimetre at the paper's image height
@@ -488,6 +489,7 @@ def omidb_woman(out:Path, # dataset folder
 
 # %% ../nbs/02_synth.ipynb #ae8f0e97
 LAYOUTS = {'vindr': (vindr_woman, finish_vindr), 'optimam': (omidb_woman, lambda out, parts, seed: None)}
+DEMO_SIZE = (PAPER_SIZE[0]//2, PAPER_SIZE[1]//2)   # (576, 448)
 
 def synth_dataset(out:Path|str, # folder to write the dataset into
                   patients:int=50, # number of women

@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 from .core import DamagedFile, DatasetError, OptionError, atomic_write, data_root
 from .io import PAPER_SIZE, BadImage
 from .datasets import READERS, SOURCES, patient_split, resolve_dataset, save_exams, save_skips, load_exams
-from .synth import synth_dataset
+from .synth import DEMO_SIZE, synth_dataset
 from .validation import (Count, ImageSize, Patch, Seed, Skips, check_options, read_back, read_cache,
                                       read_json)
 from .registration import (Registered, bilateral_pairs, boxes_to_fixed, load_resized, match_intensity,
@@ -410,12 +410,14 @@ def ensure_prepared(dataset:str, # dataset name {source}{patch}
                     patients:int=50, # women in a synthetic set made because it is absent
                     seed:int=0 # seed of the synthetic set and of the split
                    ) -> Path:
-    "The processed folder of `dataset`, made first when absent: a synthetic raw set, then its stores."
+    "The processed folder of `dataset`, made first when absent: a synthetic raw set (at `DEMO_SIZE`), then its stores."
     ds = resolve_dataset(dataset, data_dir)
     if not ds.is_prepared():
-        if ds.source.synthetic and not ds.has_raw(): synth_dataset(ds.raw, patients, seed, format=ds.source.synthetic)
+        size = DEMO_SIZE if ds.source.synthetic else PAPER_SIZE
+        if ds.source.synthetic and not ds.has_raw():
+            synth_dataset(ds.raw, patients, seed, format=ds.source.synthetic, size=size)
         ds.require_raw()
-        prepare(ds.source.name, ds.patch, raw=ds.raw, out=ds.processed, seed=seed)
+        prepare(ds.source.name, ds.patch, raw=ds.raw, out=ds.processed, seed=seed, size=size)
     return ds.processed
 
 # %% ../nbs/04_tiling.ipynb #2cb92b81
