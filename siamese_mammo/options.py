@@ -12,7 +12,7 @@ import pandas as pd
 from fastcore.docments import docments
 from pydantic import Field
 from typing_extensions import get_protocol_members
-from .core import DatasetError, runs_root
+from .core import OptionError, runs_root
 from .datasets import Dataset, resolve_dataset
 from .validation import Count, Device, Fraction, NonNegative, Rate, Seed, check_options, choice
 from .siamese import MIXTURE, PretrainMethod, SiameseMethod
@@ -118,5 +118,5 @@ def check_resumable(saved:dict, cfg:PretrainConfig):
     "Refuse to resume a checkpoint made with different training options."
     if changed := changed_options(saved, asdict(cfg)):
         made = ', '.join(f'{k}={was!r} (now {now!r})' for k, (was, now) in changed.items())
-        raise DatasetError(f'the checkpoint was made with {made}: resume with the same options or choose another '
+        raise OptionError(f'the checkpoint was made with {made}: resume with the same options or choose another '
                            f'run_dir')

@@ -239,13 +239,9 @@ def write_npy(path:Path, parts:list[np.ndarray], shape:tuple) -> None:
         os.replace(tmp, path)
     finally: tmp.unlink(missing_ok=True)   # no temporary file outlives a failure
 
-def assemble(out:Path, names:list[str], patch:int, exam_counts:dict, patch_level_split:bool=False, seed:int=0,
-             labels:dict|None=None # part name -> the images it pairs, to name excluded pairs
-            ) -> dict:
-    ("Gather the parts (in the given order) into the stores; return the summary of counts and timings, with each "
-     "excluded pair.")
-    results = [read_back(out/'parts'/n, load_part,
-                         'remove it and rerun siamese-mammo prepare, which makes it again') for n in names]
+def _write_stores(out:Path, results:list, patch:int, patch_level_split:bool, seed:int
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    "Write the pair and labelled stores with their tables from the parts' results; return the two tables."
     write_npy(out/'pairs.npy', [r.pairs for r in results], (2, patch, patch))
     write_npy(out/'labelled.npy', [r.labelled for r in results], (patch, patch))
     pairs = pd.DataFrame([row for r in results for row in r.rows], columns=PAIR_COLUMNS)
@@ -253,28 +249,40 @@ def assemble(out:Path, names:list[str], patch:int, exam_counts:dict, patch_level
     if patch_level_split: labelled['split'] = labelled.index.map(patient_split(list(labelled.index), seed))
     for name, frame in [('pairs.csv', pairs), ('labelled.csv', labelled)]:
         with atomic_write(out/name, newline='') as f: frame.to_csv(f, index=False)
-    counts, excluded = {}, {}
-    for r in results:
-        _add(counts, r.counts)
-        if 'excluded' in r.info: excluded[r.info['excluded']] = excluded.get(r.info['excluded'], 0) + 1
+    return pairs, labelled
+
+def _registration_summary(results:list, names:list[str], labels:dict|None) -> dict:
+    "Image pairs registered and excluded (each named, with its reason), and the mean alignment before and after."
     ok = [r.info for r in results if 'excluded' not in r.info]
+    excluded = {}
+    for r in results:
+        if 'excluded' in r.info: excluded[r.info['excluded']] = excluded.get(r.info['excluded'], 0) + 1
     named = [dict(item=(labels or {}).get(n, n), reason=r.info['excluded'],
                   detail=f"image pair {n.removesuffix('.npz')} not registered or tiled")
              for n, r in zip(names, results) if 'excluded' in r.info]
-    summary = dict(exams=exam_counts, image_pairs=len(results), registered=len(ok), excluded=excluded,
-                   excluded_pairs=named,
-                   ncc_before=float(np.mean([i['before'] for i in ok])) if ok else None,
-                   ncc_after=float(np.mean([i['after'] for i in ok])) if ok else None,
-                   median_gain=float(np.median([i['gain'] for i in ok])) if ok else None,
-                   cells=counts.pop('cells', 0), pairs=len(pairs), pairs_by_split=pairs.split.value_counts().to_dict(),
-                   pairs_with_A_above_0=int((pairs.A > 0).sum()),
-                   dropped={k: counts.pop(k) for k in DROP_REASONS if k in counts},
-                   labelled=dict(abnormal=int(labelled.abnormal.sum()), normal=int((labelled.abnormal == 0).sum()),
-                                 split='patch level (as in the paper)' if patch_level_split else 'by patient'),
-                   labelled_skipped={k: v for k, v in counts.items() if k != 'kept'},
-                   seconds=dict(registration=sum(r.info.get('registration_s', 0) for r in results),
-                                tiling=sum(r.info.get('tiling_s', 0) for r in results)))
-    return summary
+    mean = lambda key, stat=np.mean: float(stat([i[key] for i in ok])) if ok else None
+    return dict(image_pairs=len(results), registered=len(ok), excluded=excluded, excluded_pairs=named,
+                ncc_before=mean('before'), ncc_after=mean('after'), median_gain=mean('gain', np.median))
+
+def assemble(out:Path, names:list[str], patch:int, exam_counts:dict, patch_level_split:bool=False, seed:int=0,
+             labels:dict|None=None # part name -> the images it pairs, to name excluded pairs
+            ) -> dict:
+    ("Gather the parts (in the given order) into the stores; return the summary of counts and timings, with each "
+     "excluded pair.")
+    results = [read_back(out/'parts'/n, load_part,
+                         'remove it and rerun siamese-mammo prepare, which makes it again') for n in names]
+    pairs, labelled = _write_stores(out, results, patch, patch_level_split, seed)
+    counts = {}
+    for r in results: _add(counts, r.counts)
+    return dict(exams=exam_counts, **_registration_summary(results, names, labels),
+                cells=counts.pop('cells', 0), pairs=len(pairs), pairs_by_split=pairs.split.value_counts().to_dict(),
+                pairs_with_A_above_0=int((pairs.A > 0).sum()),
+                dropped={k: counts.pop(k) for k in DROP_REASONS if k in counts},
+                labelled=dict(abnormal=int(labelled.abnormal.sum()), normal=int((labelled.abnormal == 0).sum()),
+                              split='patch level (as in the paper)' if patch_level_split else 'by patient'),
+                labelled_skipped={k: v for k, v in counts.items() if k != 'kept'},
+                seconds=dict(registration=sum(r.info.get('registration_s', 0) for r in results),
+                             tiling=sum(r.info.get('tiling_s', 0) for r in results)))
 
 # %% ../nbs/04_tiling.ipynb #1022071a
 def parse_shard(shard:str) -> tuple[int,int]:
