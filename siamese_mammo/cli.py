@@ -8,7 +8,7 @@ import argparse, inspect, os, sys
 from importlib import import_module
 from pathlib import Path
 from fastcore.docments import docments
-from .core import DatasetError, UserError, project_root, runs_root
+from .core import DatasetError, UserError, notebook, runs_root
 
 # %% auto #0
 __all__ = ['STAGES', 'RUNNERS', 'parse_size', 'Parser', 'stage_target', 'build_parser', 'main']
@@ -85,7 +85,7 @@ def _paper(args):
     params = _options(args, reproduce)
     executed = Path(params['runs_dir'] or runs_root())/f"10_paper_{params['preset']}.ipynb"
     executed.parent.mkdir(parents=True, exist_ok=True)
-    try: pm.execute_notebook(project_root()/'nbs'/'10_paper.ipynb', executed, parameters=params, progress_bar=False)
+    try: pm.execute_notebook(notebook('10_paper.ipynb'), executed, parameters=params, progress_bar=False)
     except pm.PapermillExecutionError as e:
         raise DatasetError(f'{e.ename}: {e.evalue} (executed notebook: {executed})'.splitlines()[0]) from None
     print(f"tables and figures in {params['out']}; executed notebook {executed}")

@@ -11,7 +11,7 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['DATA_ENV', 'RUNS_ENV', 'project_root', 'data_root', 'runs_root', 'UserError', 'OptionError', 'DatasetError',
-           'DatasetNotFound', 'DamagedFile', 'atomic_write', 'seed_everything', 'pick_device']
+           'DatasetNotFound', 'DamagedFile', 'notebook', 'atomic_write', 'seed_everything', 'pick_device']
 
 # %% ../nbs/00_core.ipynb #ba7c6ef6
 DATA_ENV, RUNS_ENV = 'SIAMESE_MAMMO_DATA', 'SIAMESE_MAMMO_RUNS'
@@ -48,6 +48,16 @@ class DatasetNotFound(DatasetError, FileNotFoundError):
 
 class DamagedFile(UserError):
     "A file that a stage wrote (a store, a checkpoint, a table) and that can no longer be read."
+
+# %% ../nbs/00_core.ipynb #42652687
+def notebook(name:str # a notebook of nbs/, e.g. 05_pretrain.ipynb
+            ) -> Path:
+    "The path of nbs/`name` in the source checkout this package runs from, which papermill executes."
+    import siamese_mammo
+    path = Path(siamese_mammo.__file__).resolve().parents[1]/'nbs'/name
+    if not path.is_file(): raise UserError(f'{path} not found: the stages that run notebooks (sweep, paper) need the '
+                                           f'package installed from a source checkout (pip install -e CHECKOUT)')
+    return path
 
 # %% ../nbs/00_core.ipynb #62624cd7
 @contextmanager

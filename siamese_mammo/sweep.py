@@ -9,7 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from .core import OptionError, atomic_write, project_root, runs_root
+from .core import OptionError, atomic_write, notebook, runs_root
 from .datasets import resolve_dataset
 from .validation import Count, Device, NonNegative, Seed, check_options, read_cache, read_json
 from .options import PretrainConfig, changed_options
@@ -31,8 +31,8 @@ def run_notebook(run_dir:Path, # the run's folder (the executed notebook is kept
         changed = changed_options(m['config'], {k: v for k, v in params.items() if k in m['config']})
         return f'{run_dir} was made with other options {changed}; move it away or use another folder' if changed else ''
     run_dir.mkdir(parents=True, exist_ok=True)
-    notebook = project_root()/'nbs'/'05_pretrain.ipynb'
-    try: pm.execute_notebook(notebook, run_dir/'05_pretrain.ipynb', parameters=params, progress_bar=False)
+    executed = run_dir/'05_pretrain.ipynb'
+    try: pm.execute_notebook(notebook('05_pretrain.ipynb'), executed, parameters=params, progress_bar=False)
     except pm.PapermillExecutionError as e: return f'failed: {e.ename}: {e.evalue}'.splitlines()[0]
     return ''
 

@@ -19,12 +19,12 @@ PAPER_CHAIN = 'paper --datasets synth32 --transfer synthomidb32 --preset smoke -
 
 @pytest.fixture(scope='module')
 def paper_chain(omidb, tmp_path_factory):
-    ("`siamese-mammo paper --preset smoke` run once, as installed: its runs (a two-point Siamese grid, SimCLR, BYOL) "
-     "and its tables and figures.")
+    ("`siamese-mammo paper --preset smoke` run once, as installed and from a folder outside the checkout: its runs "
+     "(a two-point Siamese grid, SimCLR, BYOL) and its tables and figures.")
     out = tmp_path_factory.mktemp('paper')
     cmd = [sys.executable, '-m', 'siamese_mammo.cli', *PAPER_CHAIN, '--data-dir', omidb, '--runs-dir', out/'runs',
            '--out', out/'fig']
-    first = subprocess.run(cmd, capture_output=True, text=True)
+    first = subprocess.run(cmd, capture_output=True, text=True, cwd=out)
     assert first.returncode == 0, first.stderr[-3000:]
     return dict(cmd=cmd, data=omidb, runs=out/'runs', fig=out/'fig', root=out)
 
@@ -50,7 +50,7 @@ def test_paper_chain_writes_tables_and_figures_and_reuses_runs(paper_chain):
     assert (runs/'synth32'/'simclr'/'05_pretrain.ipynb').exists() and (runs/'10_paper_smoke.ipynb').exists()
     cached = lambda: {p: p.stat().st_mtime_ns for p in runs.rglob('*') if p.suffix in ('.pt', '.npz')}
     stamps = cached()
-    again = subprocess.run(paper_chain['cmd'], capture_output=True, text=True)
+    again = subprocess.run(paper_chain['cmd'], capture_output=True, text=True, cwd=paper_chain['root'])
     assert again.returncode == 0, again.stderr[-3000:]
     assert cached() == stamps and any(p.name == 'umap.npz' for p in stamps)   # nothing retrained or projected again
     assert pd.read_csv(fig/'table2.csv').equals(t2)
