@@ -4,6 +4,7 @@
 
 # %% ../nbs/03_registration.ipynb #54277181
 from __future__ import annotations
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 import numpy as np
@@ -13,8 +14,8 @@ from sklearn.preprocessing import RobustScaler
 from .io import PAPER_SIZE, BadImage, breast_mask, chest_wall_left, read_image, resize
 
 # %% auto #0
-__all__ = ['bilateral_pairs', 'load_resized', 'ncc', 'affine_registration', 'resample', 'RegistrationFailed', 'Registered',
-           'register_pair', 'boxes_to_fixed', 'match_intensity']
+__all__ = ['bilateral_pairs', 'load_resized', 'ncc', 'affine_registration', 'resample', 'RegistrationFailed', 'itk_reason',
+           'Registered', 'register_pair', 'boxes_to_fixed', 'match_intensity']
 
 # %% ../nbs/03_registration.ipynb #f7c15f57
 def bilateral_pairs(exams:pd.DataFrame # exam table (see `siamese_mammo.datasets`)
@@ -78,6 +79,11 @@ def resample(moving:np.ndarray, transform:sitk.Transform) -> np.ndarray:
 class RegistrationFailed(BadImage):
     "A bilateral pair that registration could not align; the message is the recorded reason."
 
+def itk_reason(e:RuntimeError) -> str:
+    ("The last line of an ITK error without the address of the object that raised it (`Calculator(0x55...)`), so "
+     "that the same failure on many pairs is counted as one reason.")
+    return re.sub(r'\(0x[0-9a-f]+\)', '', str(e).strip().splitlines()[-1])[:80]
+
 @dataclass
 class Registered:
     "A bilateral pair in the fixed image's frame."
@@ -101,8 +107,7 @@ def register_pair(fixed:np.ndarray, moving:np.ndarray, # float images of one siz
     if flipped: moving, moving_mask = moving[:, ::-1].copy(), moving_mask[:, ::-1]
     before = ncc(fixed, moving, fixed_mask | moving_mask)
     try: transform = affine_registration(fixed, moving, seed)
-    except RuntimeError as e: raise RegistrationFailed(f'registration failed '
-                                                       f'({str(e).strip().splitlines()[-1][:80]})') from None
+    except RuntimeError as e: raise RegistrationFailed(f'registration failed ({itk_reason(e)})') from None
     registered = resample(moving, transform)
     registered_mask = resample(moving_mask.astype(np.float32), transform) > 0.5
     covered = resample(np.ones_like(moving), transform) > 0.5
