@@ -4,13 +4,13 @@
 
 # %% ../nbs/00_core.ipynb #8995bac5
 from __future__ import annotations
-import os, random
+import json, os, random
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['DATA_ENV', 'RUNS_ENV', 'project_root', 'data_root', 'runs_root', 'UserError', 'OptionError', 'DatasetError',
+__all__ = ['DATA_ENV', 'RUNS_ENV', 'project_root', 'data_root', 'runs_root', 'result', 'UserError', 'OptionError', 'DatasetError',
            'DatasetNotFound', 'DamagedFile', 'notebook', 'atomic_write', 'seed_everything', 'pick_device']
 
 # %% ../nbs/00_core.ipynb #ba7c6ef6
@@ -31,6 +31,12 @@ def runs_root(runs_dir:Path|str|None=None # explicit runs root; overrides the en
              ) -> Path:
     "Where runs go: `runs_dir`, else `$SIAMESE_MAMMO_RUNS`, else `runs/` in the project root."
     return Path(runs_dir or os.environ.get(RUNS_ENV) or project_root()/'runs')
+
+# %% ../nbs/00_core.ipynb #503fca88
+def result(name:str # a JSON file under figures/, e.g. texture_beta.json or heldout_7301/siamese_metrics.json
+          ) -> dict:
+    "A committed result file of figures/, parsed."
+    return json.loads((project_root()/'figures'/name).read_text())
 
 # %% ../nbs/00_core.ipynb #944f200e
 class UserError(ValueError):

@@ -5,6 +5,7 @@
 # %% ../nbs/04_tiling.ipynb #afd00a9a
 from __future__ import annotations
 import hashlib, json, os, time, zipfile
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -254,9 +255,7 @@ def _write_stores(out:Path, results:list, patch:int, patch_level_split:bool, see
 def _registration_summary(results:list, names:list[str], labels:dict|None) -> dict:
     "Image pairs registered and excluded (each named, with its reason), and the mean alignment before and after."
     ok = [r.info for r in results if 'excluded' not in r.info]
-    excluded = {}
-    for r in results:
-        if 'excluded' in r.info: excluded[r.info['excluded']] = excluded.get(r.info['excluded'], 0) + 1
+    excluded = dict(Counter(r.info['excluded'] for r in results if 'excluded' in r.info))
     named = [dict(item=(labels or {}).get(n, n), reason=r.info['excluded'],
                   detail=f"image pair {n.removesuffix('.npz')} not registered or tiled")
              for n, r in zip(names, results) if 'excluded' in r.info]

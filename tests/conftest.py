@@ -5,6 +5,20 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
+def installed(*args, launcher=(sys.executable, '-m')) -> list[str]:
+    "The command line of `siamese-mammo ARGS` as installed (`python -m siamese_mammo.cli`, what torchrun calls)."
+    return [*launcher, 'siamese_mammo.cli', *map(str, args)]
+
+def synth_prepared(root:Path, source:str, patients:int, seed:int) -> Path:
+    ("A synthetic set of `source` (synth: the VinDr layout; synthomidb: OMI-DB's) made under `root` at half the "
+     "paper's size and prepared at P=32 on images of a quarter of it.")
+    from siamese_mammo.synth import synth_dataset
+    from siamese_mammo.tiling import prepare
+    synth_dataset(root/'raw'/source, patients, seed, format='optimam' if source == 'synthomidb' else 'vindr',
+                  size=(576, 448), workers=2)
+    prepare(source, 32, size=(288, 224), data_dir=str(root), workers=2)
+    return root
+
 @pytest.fixture
 def run():
     "Run a command from the project's environment in the project root; return the CompletedProcess."
@@ -32,12 +46,7 @@ def cli(capsys, monkeypatch):
 def data(tmp_path_factory):
     ("A data root with a small synthetic set prepared at P=32 on images of a quarter of the paper's size (10 women; "
      "seed 34 puts abnormal pairs in every split).")
-    from siamese_mammo.synth import synth_dataset
-    from siamese_mammo.tiling import prepare
-    root = tmp_path_factory.mktemp('data')
-    synth_dataset(root/'raw'/'synth', 10, 34, size=(576, 448), workers=2)
-    prepare('synth', 32, size=(288, 224), data_dir=str(root), workers=2)
-    return root
+    return synth_prepared(tmp_path_factory.mktemp('data'), 'synth', 10, 34)
 
 # Under `pytest -n 2 --dist loadscope` each test file is one unit of work (its module fixtures made once), handed to
 # whichever worker is free in the order of the file's first test: the longest files first, so that the two workers

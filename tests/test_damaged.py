@@ -1,15 +1,15 @@
 ("Damaged and unusual inputs: each ends in a recorded skip naming its reason, or in one line naming the option or "
  "file, never a traceback.")
-import shutil, subprocess, sys
+import shutil, subprocess
 from pathlib import Path
 import numpy as np, pandas as pd, pydicom, pytest
+from conftest import installed
 from hypothesis import HealthCheck, given, settings, strategies as st
 from siamese_mammo.datasets import VINDR_TABLE, read_vindr
 from siamese_mammo.synth import synth_dataset
 from siamese_mammo.tiling import prepare
 from siamese_mammo.validation import UserError
 
-CLI = [sys.executable, '-m', 'siamese_mammo.cli']
 SIZE, PATCH = '128x96', 32
 
 @pytest.fixture(scope='module')
@@ -191,7 +191,7 @@ def test_a_repeated_mias_line_is_dropped_with_a_record(tmp_path):
     assert [s[:2] for s in skips if s[0] == 'mdb001'] == [('mdb001', 'exact duplicate table row')]
 
 def test_an_option_error_is_one_line_from_the_installed_command(tmp_path):
-    p = subprocess.run(CLI + ['pretrain', '--lr', '0'], capture_output=True, text=True)
+    p = subprocess.run(installed('pretrain', '--lr', 0), capture_output=True, text=True)
     assert 'option lr: input should be greater than 0, got 0.0' in one_line(p)
 
 # --- damaged run files, splits and skipped pairs, on one prepared data root

@@ -1,19 +1,16 @@
 ("The paper chain as installed, run once (`siamese-mammo paper --preset smoke`), and what is read off its outputs: "
  "Tables 1-2 and Figures 3-6, the reuse of finished runs, the sweep, the baselines, and that no fake patient name, "
  "ID or birth date from the synthetic DICOM headers reaches any output.")
-import json, re, subprocess, sys
+import json, re, subprocess
 import numpy as np, pydicom, pytest, torch
 from pathlib import Path
+from conftest import installed, synth_prepared
 
 @pytest.fixture(scope='module')
 def omidb(data):
     ("Beside it, 10 other women in the OMI-DB layout (dataset synthomidb32), for evaluation with encoders pretrained "
      "on synth32.")
-    from siamese_mammo.synth import synth_dataset
-    from siamese_mammo.tiling import prepare
-    synth_dataset(data/'raw'/'synthomidb', 10, 35, format='optimam', size=(576, 448), workers=2)
-    prepare('synthomidb', 32, size=(288, 224), data_dir=str(data), workers=2)
-    return data
+    return synth_prepared(data, 'synthomidb', 10, 35)
 
 PAPER_CHAIN = 'paper --datasets synth32 --transfer synthomidb32 --preset smoke --device cpu'.split()
 
@@ -22,8 +19,7 @@ def paper_chain(omidb, tmp_path_factory):
     ("`siamese-mammo paper --preset smoke` run once, as installed and from a folder outside the checkout: its runs "
      "(a two-point Siamese grid, SimCLR, BYOL) and its tables and figures.")
     out = tmp_path_factory.mktemp('paper')
-    cmd = [sys.executable, '-m', 'siamese_mammo.cli', *PAPER_CHAIN, '--data-dir', omidb, '--runs-dir', out/'runs',
-           '--out', out/'fig']
+    cmd = installed(*PAPER_CHAIN, '--data-dir', omidb, '--runs-dir', out/'runs', '--out', out/'fig')
     first = subprocess.run(cmd, capture_output=True, text=True, cwd=out)
     assert first.returncode == 0, first.stderr[-3000:]
     return dict(cmd=cmd, data=omidb, runs=out/'runs', fig=out/'fig', root=out)

@@ -1,7 +1,8 @@
 "siamese-mammo prepare: its stores, sharded runs and a killed run that end identical to one uninterrupted run."
-import hashlib, json, os, signal, subprocess, sys, time
+import hashlib, json, os, signal, subprocess, time
 from pathlib import Path
 import numpy as np, pandas as pd, pytest
+from conftest import installed
 
 STORE_FILES = ['pairs.npy', 'pairs.csv', 'labelled.npy', 'labelled.csv', 'exams.csv']
 
@@ -14,8 +15,6 @@ def raw(tmp_path_factory):
 def prepare_args(raw, out, *extra) -> list[str]:
     return ['prepare', '--dataset', 'synth', '--raw', str(raw), '--out', str(out), '--patch', '64', '--size', '576x448',
             *map(str, extra)]
-
-def installed(*args) -> list[str]: return [sys.executable, '-m', 'siamese_mammo.cli', *args]
 
 @pytest.fixture(scope='module')
 def whole(raw, tmp_path_factory):

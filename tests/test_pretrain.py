@@ -3,8 +3,7 @@
 import json, os, signal, subprocess, sys, time
 from pathlib import Path
 import pytest, torch
-
-BIN = Path(sys.executable).parent
+from conftest import BIN, ROOT, installed
 
 def scored(test:dict) -> bool:
     "Siamese test metrics that are all defined: AUCs in (0, 1) and correlations in [-1, 1]."
@@ -15,10 +14,6 @@ def pretrain(data, run_dir, *extra):
     "The options of a short pretraining run on synth32 (128 samples per split: an epoch takes a few seconds)."
     return ['pretrain', '--dataset', 'synth32', '--data-dir', data, '--run-dir', run_dir, '--batch-size', '16', '--lr',
             '0.05', '--device', 'cpu', '--limit', '128', *map(str, extra)]
-
-def installed(*args, launcher=(sys.executable, '-m')) -> list:
-    "The command line of `siamese-mammo ARGS` as installed (`python -m siamese_mammo.cli`, what torchrun calls)."
-    return [*launcher, 'siamese_mammo.cli', *map(str, args)]
 
 def outcome(run_dir) -> dict:
     "What a run ends with, without its timings."
@@ -107,7 +102,7 @@ def test_gpu_check_runs_tiny_on_cpu(data, tmp_path):
     out = tmp_path/'gpu_check.json'
     p = subprocess.run([sys.executable, 'benchmarks/gpu_check.py', '--tiny', '--data-dir', data, '--dataset',
                         'synth32', '--out', out],
-                       cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True)
+                       cwd=ROOT, capture_output=True, text=True)
     assert p.returncode == 0, p.stderr[-3000:]
     r = json.loads(out.read_text())
     assert set(r['methods']) == {'siamese', 'simclr',
