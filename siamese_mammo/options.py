@@ -45,6 +45,7 @@ class PretrainConfig:
     momentum:float=0.9        # LARS momentum
     warmup_epochs:int=0       # epochs of linear warm-up before the cosine decay of the learning rate
     loss:str='cross'          # siamese loss: cross (each network learns from the other's labels) or single
+    pair_order:str='paper'    # siamese: each pair's sides as stored (paper: the side with lesion boxes first) or random
     gmm_max_iter:int=MIXTURE['max_iter']      # siamese: EM iterations of each soft-label refit
     gmm_tol:float=MIXTURE['tol']              # siamese: EM tolerance
     gmm_reg_covar:float=MIXTURE['reg_covar']  # siamese: added to the mixture's variances
@@ -78,6 +79,7 @@ PRETRAIN_RULES = dict(   # each option's type and range, checked before any work
     method=choice(*METHODS), epochs=Count, batch_size=Count, accumulate=Count, lr=Rate|None,
     weight_decay=Rate,   # > 0: LARS adapts only the parameters that have weight decay
     momentum=Annotated[float, Field(ge=0, lt=1)], warmup_epochs=NonNegative, loss=choice('cross', 'single'),
+    pair_order=choice('paper', 'random'),
     gmm_max_iter=Count, gmm_tol=Rate, gmm_reg_covar=Annotated[float, Field(ge=0, allow_inf_nan=False)],
     crop_scale=Annotated[float, Field(gt=0, le=1)], gamma=AtLeastOne, contrast=AtLeastOne, flip=Fraction, ema=Fraction,
     limit=NonNegative, workers=NonNegative, seed=Seed, device=Device)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_siamese.ipynb #895c58ee
 from __future__ import annotations
-import contextlib, warnings
+import contextlib, math, warnings
 from functools import partial
 from typing import Callable, Iterable, Protocol, runtime_checkable
 import numpy as np
@@ -15,11 +15,13 @@ from torchvision.models import resnet18
 from sklearn.exceptions import ConvergenceWarning
 from scipy.stats import rankdata, spearmanr
 from sklearn.mixture import GaussianMixture
+from kornia.filters import gaussian_blur2d
 
 # %% auto #0
-__all__ = ['EMBEDDING', 'MIXTURE', 'CUTOFFS', 'Gather', 'SCORES', 'encoder', 'to_input', 'SiameseNet', 'SoftLabeller',
-           'GMMLabeller', 'soft_label_loss', 'cross_loss', 'auc_rows', 'average_auc', 'PretrainMethod', 'MethodBase',
-           'pair_statistics', 'pair_scores', 'follows', 'unwrap', 'evaluating', 'SiameseMethod', 'figure4']
+__all__ = ['EMBEDDING', 'MIXTURE', 'CUTOFFS', 'Gather', 'TRAINING_COLUMNS', 'SCORES', 'ASYMMETRY', 'encoder', 'to_input',
+           'SiameseNet', 'SoftLabeller', 'GMMLabeller', 'soft_label_loss', 'cross_loss', 'auc_rows', 'average_auc',
+           'PretrainMethod', 'MethodBase', 'blurred_difference', 'pair_statistics', 'pair_scores', 'both_orders',
+           'order_aucs', 'follows', 'swap_sides', 'unwrap', 'evaluating', 'SiameseMethod', 'figure4']
 
 # %% ../nbs/06_siamese.ipynb #0e1932f8
 EMBEDDING = 512
@@ -49,10 +51,19 @@ class SiameseNet(nn.Module):
         e = self.encoder(pairs.flatten(0, 1).unsqueeze(1)).float()
         return e[0::2], e[1::2]
 
+    def logit(self, e1:torch.Tensor, e2:torch.Tensor) -> torch.Tensor:
+        "The head's logit of q for the embeddings in this order (the head is not symmetric: concat(e1, e2))."
+        return self.head(torch.cat([e1, e2], 1)).squeeze(1).float()
+
     def forward(self, pairs:torch.Tensor # (B, 2, P, P) float
                ) -> tuple[torch.Tensor, torch.Tensor]:
         e1, e2 = self.embed(pairs)
-        return (e1 - e2).norm(dim=1), self.head(torch.cat([e1, e2], 1)).squeeze(1).float()
+        return (e1 - e2).norm(dim=1), self.logit(e1, e2)
+
+    def both_orders(self, pairs:torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        "D, q in the stored order and q with the sides swapped, the embeddings computed once."
+        e1, e2 = self.embed(pairs)
+        return (e1 - e2).norm(dim=1), torch.sigmoid(self.logit(e1, e2)), torch.sigmoid(self.logit(e2, e1))
 
 # %% ../nbs/06_siamese.ipynb #f66542ad
 class SoftLabeller(Protocol):
@@ -191,25 +202,57 @@ class MethodBase:
     def load_state_dict(self, state:dict): pass
 
 # %% ../nbs/06_siamese.ipynb #2d07dddd
-# the columns kept per pair, in this order (training keeps the first five)
-SCORES = ('index', 'd1', 'q1', 'd2', 'q2', 'pixel', 'contrast')
+TRAINING_COLUMNS = ('index', 'd1', 'q1', 'd2', 'q2')   # kept per training pair for the refit and `distances.npz`
+SCORES = ('index', 'd1', 'q1', 'q1_swapped', 'd2', 'q2', 'q2_swapped', 'pixel', 'asymmetry', 'brighter',
+          'brighter_swapped', 'contrast')   # scored per evaluated pair
+ASYMMETRY = dict(sigma=1.0, percentile=90.0)   # the asymmetry floor's blur (px) and percentile: chosen on the 40-image
+# mini-MIAS sample by tools/asymmetry_choice.py (figures/reproduction/asymmetry_choice.json), before any other use
 
-def pair_statistics(x:torch.Tensor # (B, 2, P, P) float pairs
-                   ) -> tuple[torch.Tensor, torch.Tensor]:
-    ("Two properties of each pair that need no model: the pixel difference mean |p1 - p2| (a floor) and the contrast, "
-     "the patches' mean standard deviation.")
-    return (x[:, 0] - x[:, 1]).abs().flatten(1).mean(1), x.flatten(2).std(2).mean(1)
+def blurred_difference(x:torch.Tensor, # (B, 2, P, P) float pairs
+                       sigma:float=ASYMMETRY['sigma'] # Gaussian blur in pixels
+                      ) -> torch.Tensor:
+    "G_sigma * p1 - G_sigma * p2, (B, P, P)."
+    k = 2*math.ceil(3*sigma) + 1
+    return gaussian_blur2d(x, (k, k), (sigma, sigma), border_type='reflect').diff(dim=1).neg().squeeze(1)
+
+def pair_statistics(x:torch.Tensor, # (B, 2, P, P) float pairs
+                    sigma:float=ASYMMETRY['sigma'], percentile:float=ASYMMETRY['percentile'] # the asymmetry floor's
+                   ) -> tuple[torch.Tensor, ...]:
+    ("Properties of each pair that need no model: the pixel difference mean |p1 - p2|, the asymmetry (a percentile of "
+     "|G * p1 - G * p2|), the brighter side (the same percentile of G * p1 - G * p2, and swapped) and the contrast.")
+    g = blurred_difference(x, sigma).flatten(1); q = percentile/100
+    return ((x[:, 0] - x[:, 1]).abs().flatten(1).mean(1), g.abs().quantile(q, dim=1), g.quantile(q, dim=1),
+            (-g).quantile(q, dim=1), x.flatten(2).std(2).mean(1))
 
 def pair_scores(s:dict[str, np.ndarray] # `SiameseMethod.scores` of some pairs
                ) -> dict[str, np.ndarray]:
-    "The two networks' abnormality scores averaged: q = 1 - mean q (the paper's pair score) and d = mean D."
-    return dict(q=1 - (s['q1'] + s['q2'])/2, d=(s['d1'] + s['d2'])/2)
+    ("The two networks' abnormality scores averaged: q = 1 - mean q (the paper's pair score, in the stored order), "
+     "q_swapped (the sides swapped) and d = mean D (symmetric).")
+    return dict(q=1 - (s['q1'] + s['q2'])/2, q_swapped=1 - (s['q1_swapped'] + s['q2_swapped'])/2, d=(s['d1'] + s['d2'])/2)
+
+def both_orders(paper:np.ndarray, # a score of each pair in the stored order
+                swapped:np.ndarray # the same score with the sides swapped
+               ) -> dict[str, np.ndarray]:
+    ("The score in the stored order (''), swapped, and two orders that do not depend on the boxes: the mean and the "
+     "max of both (suffixes of the names).")
+    return {'': paper, '_swapped': swapped, '_mean': (paper + swapped)/2, '_max': np.maximum(paper, swapped)}
+
+def order_aucs(name:str, paper:np.ndarray, swapped:np.ndarray, A:np.ndarray) -> dict[str, float]:
+    "Average AUCs of a score in each of `both_orders`: name, name_swapped, name_mean, name_max."
+    return {name + k: average_auc(v, A) for k, v in both_orders(paper, swapped).items()}
 
 def follows(s:dict[str, np.ndarray] # `SiameseMethod.scores` of some pairs
            ) -> dict[str, float]:
-    "Spearman correlations of the `pair_scores` with the pixel difference and the contrast of the same pairs."
-    return {f'rho_{k}_{stat}': float(spearmanr(v, s[stat]).statistic)
-            for k, v in pair_scores(s).items() for stat in ('pixel', 'contrast')}
+    "Spearman correlations of 1 - q and D (`pair_scores`) with the pixel difference and the contrast of the same pairs."
+    scores = pair_scores(s)
+    return {f'rho_{k}_{stat}': float(spearmanr(scores[k], s[stat]).statistic) for k in ('q', 'd')
+            for stat in ('pixel', 'contrast')}
+
+def swap_sides(x:torch.Tensor, # (B, 2, P, P) pairs
+               swap:torch.Tensor # (B,) booleans
+              ) -> torch.Tensor:
+    "The pairs with their two patches exchanged where `swap` is true."
+    return torch.where(swap[:, None, None, None], x.flip(1), x)
 
 def unwrap(net:nn.Module) -> nn.Module:
     "The network inside a DistributedDataParallel wrapper (the network itself otherwise)."
@@ -220,9 +263,9 @@ def _by_index(index:np.ndarray, *values:np.ndarray) -> list[np.ndarray]:
     index, first = np.unique(index, return_index=True)
     return [index] + [v[first] for v in values]
 
-def _collect(rows:list[tuple], gather:Callable) -> dict[str, np.ndarray]:
-    "Per-batch columns concatenated over batches and processes, one row per pair index, named by `SCORES`."
-    return dict(zip(SCORES, _by_index(*(gather(torch.cat(c).cpu().numpy()) for c in zip(*rows)))))
+def _collect(rows:list[tuple], gather:Callable, names:tuple[str, ...]=TRAINING_COLUMNS) -> dict[str, np.ndarray]:
+    "Per-batch columns concatenated over batches and processes, one row per pair index, named by `names`."
+    return dict(zip(names, _by_index(*(gather(torch.cat(c).cpu().numpy()) for c in zip(*rows)))))
 
 def _d_and_q(outputs) -> list[torch.Tensor]:
     "(d1, q1, d2, q2) from both networks' (D, logit), detached."
@@ -238,14 +281,19 @@ def evaluating(nets:list[nn.Module]):
 
 class SiameseMethod(MethodBase):
     "Two Siamese networks trained on each other's GMM soft labels (or their own, with loss='single')."
-    unit, select, maximise, base_lr = 'pairs', 'auc_q', True, 1e-3   # the rate is used as given (no batch scaling)
+    unit, select, maximise, base_lr = 'pairs', 'auc_q_mean', True, 1e-3   # the rate is used as given (no batch scaling)
 
     def __init__(self, A:np.ndarray, # abnormal area of every pair in the store, by row
                  loss:str='cross', # cross (eqs. 3-4) or single (eq. 2)
                  labeller:Callable[[], SoftLabeller]=GMMLabeller, # makes one soft labeller per network
-                 device:torch.device|str='cpu'):
+                 device:torch.device|str='cpu',
+                 pair_order:str='paper' # paper: the sides as stored; random: swapped with probability 1/2 when drawn
+                ):
         if loss not in ('cross', 'single'): raise ValueError(f"loss must be cross or single, got {loss!r}")
+        if pair_order not in ('paper', 'random'): raise ValueError(f"pair_order must be paper or random, got "
+                                                                  f"{pair_order!r}")
         self.A, self.cross, self.device = np.asarray(A), loss == 'cross', torch.device(device)
+        self.random_order = pair_order == 'random'
         self.nets = [SiameseNet().to(self.device) for _ in range(2)]
         self.labellers = [labeller() for _ in range(2)]
         self._seen = []
@@ -254,7 +302,7 @@ class SiameseMethod(MethodBase):
     def from_config(cls, cfg, store, device) -> SiameseMethod:
         "The two networks of a run, with GMM labellers made from its mixture options."
         labeller = partial(GMMLabeller, cfg.gmm_max_iter, cfg.gmm_tol, cfg.gmm_reg_covar, cfg.seed)
-        return cls(store.table.A.to_numpy(), cfg.loss, labeller, device)
+        return cls(store.table.A.to_numpy(), cfg.loss, labeller, device, cfg.pair_order)
 
     def _forward(self, x):
         return [net(x) for net in self.nets]
@@ -279,7 +327,8 @@ class SiameseMethod(MethodBase):
         return self._refit(gather)
 
     def loss(self, x:torch.Tensor, index:torch.Tensor) -> torch.Tensor:
-        "The cross (or single) soft-label loss of one micro-batch."
+        "The cross (or single) soft-label loss of one micro-batch (its pairs' sides drawn at random if so chosen)."
+        if self.random_order: x = swap_sides(x, torch.rand(len(x), device=x.device) < 0.5)
         outputs = self._forward(x)
         self._keep(index, outputs)
         (d1, logit1), (d2, logit2) = outputs
@@ -291,25 +340,27 @@ class SiameseMethod(MethodBase):
 
     @torch.no_grad()
     def scores(self, batches:Iterable, gather:Callable=lambda a: a) -> dict[str, np.ndarray]:
-        ("D and q of both networks (evaluation mode) and the model-free `pair_statistics`, for every pair in "
-         "`batches`, by pair index.")
+        ("D and q (in both orders) of both networks in evaluation mode, and the model-free `pair_statistics`, for every "
+         "pair in `batches`, by pair index (`SCORES`).")
         with evaluating(self.nets) as nets:
-            return _collect([(index, *_d_and_q([n(x) for n in nets]), *pair_statistics(x)) for x, index in batches],
-                            gather)
+            return _collect([(index, *[t.float() for n in nets for t in n.both_orders(x)], *pair_statistics(x))
+                             for x, index in batches], gather, SCORES)
 
     def evaluate(self, batches:Iterable, gather:Callable=lambda a: a) -> dict:
-        ("Average AUCs of 1-q (both networks' mean, and each) and of D (each network) on the pairs of `batches`, and "
-         "what the scores `follow`.")
-        s = self.scores(batches, gather); A = self.A[s['index']]
-        return dict(auc_q=average_auc(pair_scores(s)['q'], A), auc_q1=average_auc(1 - s['q1'], A),
+        ("Average AUCs of 1 - q (both networks' mean, in `both_orders`; and each network's) and of D (each network) "
+         "on the pairs of `batches`, and what the scores `follow`.")
+        s = self.scores(batches, gather); A, q = self.A[s['index']], pair_scores(s)
+        return dict(**order_aucs('auc_q', q['q'], q['q_swapped'], A), auc_q1=average_auc(1 - s['q1'], A),
                     auc_q2=average_auc(1 - s['q2'], A), auc_d1=average_auc(s['d1'], A), auc_d2=average_auc(s['d2'], A),
                     **follows(s))
 
     def floors(self, batches:Iterable, gather:Callable=lambda a: a) -> dict:
-        "Average AUCs of the untrained networks' distances D and of the registered pair's mean |p1 - p2|."
+        ("Average AUCs of scores that need no training: the untrained networks' distances D, the registered pair's "
+         "mean |p1 - p2|, the asymmetry floor and the brighter side (in `both_orders`).")
         s = self.scores(batches, gather); A = self.A[s['index']]
         return dict(untrained_d1=average_auc(s['d1'], A), untrained_d2=average_auc(s['d2'], A),
-                    pixel_difference=average_auc(s['pixel'], A))
+                    pixel_difference=average_auc(s['pixel'], A), asymmetry=average_auc(s['asymmetry'], A),
+                    **order_aucs('brighter', s['brighter'], s['brighter_swapped'], A))
 
     def state_dict(self) -> dict: return {f'labeller{k}': lab.state_dict() for k, lab in enumerate(self.labellers, 1)}
     def load_state_dict(self, state:dict):
