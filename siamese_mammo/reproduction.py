@@ -8,20 +8,30 @@ import json
 from pathlib import Path
 import numpy as np
 import pandas as pd
+import time
+from dataclasses import fields
+import torch
 from .core import OptionError, atomic_write, data_root, runs_root
-from .validation import Device, Seed, check_options
-from .tiling import prepare
-from .sweep import run_notebook, sweep
+from .datasets import mias_sample
+from .validation import Device, Seed, check_options, read_back, read_cache, read_json
+from .tiling import open_store, prepare
+from .siamese import average_auc, both_orders, pair_scores
+from .options import PretrainConfig
+from .pretrain import PatchSet, load_model_state, make_loader, on_device, setup
+from .sweep import run_name, run_notebook, sweep
+from .evaluation import evaluate
+from .paper import auc_table, commit, write_table
 
 # %% auto #0
-__all__ = ['PROTOCOL', 'reproduction_dirs', 'prepare_real', 'train_arms']
+__all__ = ['PROTOCOL', 'FLOORS', 'SPLITS', 'reproduction_dirs', 'prepare_real', 'train_arms', 'run_config', 'score_pairs',
+           'resample_women', 'interval', 'women_intervals', 'arm_scores', 'floor_scores', 'score_tables']
 
 # %% ../nbs/12_reproduction.ipynb #c738a1ed
 PROTOCOL = {   # the arms, budgets and seed of each preset; 'cpu' is what figures/reproduction/ reports
     'cpu': dict(size=(1152, 896), patch=96, limit=0,
-                arms={'paper': dict(batch_sizes='64,256', lrs='1e-3,1e-5,1e-7', micro_batch=64, epochs=1),
-                      'trainable': dict(batch_sizes='128', lrs='0.01,0.1,1', micro_batch=64, epochs=3)},
-                ssl=dict(epochs=2, batch_size=64, accumulate=4), probe_epochs=100, resamples=1000),
+                arms={'paper': dict(batch_sizes='64,256', lrs='1e-3,1e-5,1e-7', micro_batch=64, epochs=2),
+                      'trainable': dict(batch_sizes='128', lrs='0.01,0.1,1', micro_batch=64, epochs=4)},
+                ssl=dict(epochs=3, batch_size=64, accumulate=4), probe_epochs=100, resamples=1000),
     'smoke': dict(size=(288, 224), patch=32, limit=64,
                   arms={'paper': dict(batch_sizes='16', lrs='1e-3', micro_batch=16, epochs=1),
                         'trainable': dict(batch_sizes='16', lrs='0.1', micro_batch=16, epochs=1)},
@@ -57,3 +67,115 @@ def train_arms(dataset:str, protocol:dict, root:Path, runs:Path, seed:int=0, dev
         if why := run_notebook(runs/m, params): failures.append(f'{m}: {why}')
         else: ssl[m] = runs/m
     return tables, ssl, failures
+
+# %% ../nbs/12_reproduction.ipynb #c9d97bed
+def run_config(run_dir:Path|str, device:str='auto') -> PretrainConfig:
+    "The options a finished run was made with (its metrics.json), to be run on `device`."
+    saved = read_back(Path(run_dir)/'metrics.json', read_json, 'rerun the reproduction (the run is incomplete)')['config']
+    known = {f.name for f in fields(PretrainConfig)}
+    return PretrainConfig(**{**{k: v for k, v in saved.items() if k in known}, 'device': device, 'resume': False})
+
+FLOORS = ('pixel_difference', 'untrained_d1', 'asymmetry')   # the floors every trained score is compared with
+
+def _pair_columns(s:dict[str, np.ndarray], trained:bool) -> dict[str, np.ndarray]:
+    "The named scores of `SiameseMethod.scores`: 1 - q in both orders and D (trained), or the floors (untrained)."
+    if trained: return dict(pair_scores(s), d1=s['d1'], d2=s['d2'])
+    return dict(pixel_difference=s['pixel'], untrained_d1=s['d1'], untrained_d2=s['d2'], asymmetry=s['asymmetry'],
+                brighter=s['brighter'], brighter_swapped=s['brighter_swapped'])
+
+def score_pairs(run_dir:Path|str, # a finished siamese run
+                trained:bool=True, # its selected networks; False: its seeded untrained networks and the floors
+                device:str='auto'
+               ) -> pd.DataFrame:
+    "Every pair of the run's store with its split, woman, A and scores; kept as pair_scores.csv or pair_floors.csv."
+    path = Path(run_dir)/('pair_scores.csv' if trained else 'pair_floors.csv')
+    if (cached := read_cache(path, pd.read_csv)) is not None: return cached
+    run = setup(run_config(run_dir, device))
+    if trained: load_model_state(run, read_back(Path(run_dir)/'best.pt', lambda p: torch.load(p, map_location=run.device,
+                                                                                              weights_only=True),
+                                                'rerun the reproduction (the run is incomplete)'))
+    else: run.method.begin(run.batches('train'))
+    processed = run.cfg.resolve().processed
+    every = make_loader(PatchSet(processed/'pairs.npy', np.arange(len(run.method.A))), run.cfg.batch_size,
+                        shuffle=False)
+    s = run.method.scores(on_device(every, run.device))
+    table = open_store(processed).table.iloc[s['index']]
+    out = pd.DataFrame(dict(index=s['index'], split=table.split.to_numpy(), woman=table.patient_id.to_numpy(),
+                            A=table.A.to_numpy(), **_pair_columns(s, trained)))
+    with atomic_write(path, newline='') as f: out.to_csv(f, index=False)
+    return out
+
+# %% ../nbs/12_reproduction.ipynb #8f17b280
+def resample_women(scores:dict[str, np.ndarray], # name -> score of each pair
+                   A:np.ndarray, women:np.ndarray, # each pair's abnormal area and woman
+                   resamples:int=1000, seed:int=0
+                  ) -> tuple[dict[str, float], dict[str, np.ndarray]]:
+    "Each score's average AUC, and its values over `resamples` draws of whole women with replacement (the same draws)."
+    rows = [np.flatnonzero(women == w) for w in np.unique(women)]
+    rng, boot = np.random.default_rng(seed), {k: [] for k in scores}
+    for _ in range(resamples):
+        pick = np.concatenate([rows[k] for k in rng.integers(len(rows), size=len(rows))])
+        for k, s in scores.items(): boot[k].append(average_auc(s[pick], A[pick]))
+    return {k: average_auc(s, A) for k, s in scores.items()}, {k: np.array(v) for k, v in boot.items()}
+
+def interval(values:np.ndarray) -> tuple[float, float]:
+    "The 95% percentile interval of bootstrap values (draws without a value left out)."
+    lo, hi = np.nanpercentile(values, [2.5, 97.5]); return float(lo), float(hi)
+
+def women_intervals(scores:dict[str, np.ndarray], A:np.ndarray, women:np.ndarray,
+                    differences:list[tuple[str, str]]=(), # (score, floor) pairs whose difference is resampled too
+                    resamples:int=1000, seed:int=0
+                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    "Each score's average AUC with its interval over women, and each difference score - floor with its paired interval."
+    point, boot = resample_women(scores, A, women, resamples, seed)
+    aucs = pd.DataFrame([dict(score=k, auc=v, lo=interval(boot[k])[0], hi=interval(boot[k])[1]) for k, v in point.items()])
+    diffs = pd.DataFrame([dict(score=s, floor=f, difference=point[s] - point[f],
+                               **dict(zip(('lo', 'hi'), interval(boot[s] - boot[f])))) for s, f in differences],
+                         columns=['score', 'floor', 'difference', 'lo', 'hi'])
+    return aucs, diffs
+
+# %% ../nbs/12_reproduction.ipynb #c1b5803e
+SPLITS = {'test': lambda t: t.split == 'test', 'all pairs': lambda t: t.split.notna()}
+
+def arm_scores(pairs:pd.DataFrame) -> dict[str, np.ndarray]:
+    "A trained run's scores: 1 - q in each of `both_orders` ('q', 'q_swapped', 'q_mean', 'q_max') and D."
+    return {**{f'q{k}': v for k, v in both_orders(pairs.q.to_numpy(), pairs.q_swapped.to_numpy()).items()},
+            'd': ((pairs.d1 + pairs.d2)/2).to_numpy()}
+
+def floor_scores(floors:pd.DataFrame) -> dict[str, np.ndarray]:
+    "The floors of `FLOORS` and the brighter side in each of `both_orders`."
+    return {**{f: floors[f].to_numpy() for f in FLOORS},
+            **{f'brighter{k}': v for k, v in both_orders(floors.brighter.to_numpy(),
+                                                          floors.brighter_swapped.to_numpy()).items()}}
+
+def _validation(run_dir:Path, score:str) -> float|None:
+    "The run's validation AUC of `score` at its selected epoch (None for D and the floors)."
+    if not score.startswith('q'): return None
+    m = read_json(Path(run_dir)/'metrics.json')
+    return m['history'][m['best_epoch']].get('val_auc_' + score)
+
+def score_tables(arms:dict[str, Path], # arm -> its selected run
+                 floors:pd.DataFrame, # `score_pairs(..., trained=False)`
+                 resamples:int=1000, seed:int=0
+                ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    "The scores table (arm, score, val, and per split AUC with interval) and the paired differences against each floor."
+    scores, differences = floor_scores(floors), []
+    for arm, run_dir in arms.items():
+        pairs = score_pairs(run_dir).set_index('index').loc[floors['index']]
+        scores.update({f'{arm}: {k}': v for k, v in arm_scores(pairs).items()})
+        differences += [(f'{arm}: {k}', f) for k in ('q', 'q_mean', 'q_max', 'd') for f in FLOORS]
+    tables, diffs = [], []
+    for split, pick in SPLITS.items():
+        keep = pick(floors).to_numpy()
+        a, d = women_intervals({k: v[keep] for k, v in scores.items()}, floors.A.to_numpy()[keep],
+                               floors.woman.to_numpy()[keep], differences, resamples, seed)
+        tables.append(a.assign(split=split)); diffs.append(d.assign(split=split))
+    long = pd.concat(tables)
+    wide = long.pivot_table(index='score', columns='split', values=['auc', 'lo', 'hi'], sort=False)
+    wide.columns = [f'{split} {v}'.replace(' auc', '') for v, split in wide.columns]
+    wide = wide.reset_index()
+    arm = wide.score.str.partition(': ')
+    wide.insert(0, 'arm', np.where(arm[1] == '', 'floor', arm[0]))
+    wide['score'] = np.where(arm[1] == '', arm[0], arm[2])
+    wide.insert(2, 'val', [_validation(arms[a], s) if a in arms else None for a, s in zip(wide.arm, wide.score)])
+    return wide, pd.concat(diffs, ignore_index=True)

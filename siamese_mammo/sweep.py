@@ -66,12 +66,13 @@ def _sweep_row(run_dir:Path, dataset:str, batch:int, lr:float) -> dict:
     m = read_cache(run_dir/'metrics.json', read_json) or {}
     error = run_dir/'error.txt'
     if not m.get('test'): return dict(row, status=error.read_text().strip() if error.exists() else 'not run')
-    test, floors = m['test'], m['floors']
+    test, floors, best = m['test'], m['floors'], m['history'][m['best_epoch']]
     return dict(row, status='ok', epochs=m['config']['epochs'], best_epoch=m['best_epoch'], val=m['best_val'],
-                test=test['auc_q'], test_d=np.mean([test['auc_d1'], test['auc_d2']]),
-                untrained_d=floors['untrained_d1'],
-                pixel_difference=floors['pixel_difference'], rho_q_contrast=test.get('rho_q_contrast'),
-                rho_d_pixel=test.get('rho_d_pixel'))
+                val_paper=best.get('val_auc_q'), test=test.get('auc_q_mean'), test_paper=test['auc_q'],
+                test_max=test.get('auc_q_max'), test_d=np.mean([test['auc_d1'], test['auc_d2']]),
+                untrained_d=floors['untrained_d1'], pixel_difference=floors['pixel_difference'],
+                asymmetry=floors.get('asymmetry'), rho_q_contrast=test.get('rho_q_contrast'),
+                rho_d_pixel=test.get('rho_d_pixel'), loss=m['history'][-1].get('loss'))
 
 def best_rows(table:pd.DataFrame) -> pd.Series:
     "True for the finished run with the highest finite validation AUC (none when no run has one)."
