@@ -11,7 +11,7 @@ from fastcore.docments import docments
 from .core import DatasetError, UserError, notebook, runs_root
 
 # %% auto #0
-__all__ = ['STAGES', 'RUNNERS', 'parse_size', 'Parser', 'stage_target', 'build_parser', 'main']
+__all__ = ['STAGES', 'NOTEBOOKS', 'RUNNERS', 'parse_size', 'Parser', 'stage_target', 'build_parser', 'main']
 
 # %% ../nbs/11_cli.ipynb #bb4b441a
 def parse_size(text:str) -> tuple[int,int]:
@@ -49,6 +49,8 @@ STAGES = {   # name: (help, the function or dataclass whose parameters are the s
     'sweep': ("Table 1's grid search over batch size and learning rate (papermill runs of 05_pretrain)", 'sweep:sweep'),
     'evaluate': ('linear evaluation of pretrained encoders on the labelled patch sets', 'evaluation:evaluate'),
     'paper': ("regenerate the paper's tables and figures for the given datasets", 'paper:reproduce'),
+    'reproduce': ("the paper's claim on real mini-MIAS pairs: both protocols, floors, both pair orders, intervals over "
+                  "women, Table 2", 'reproduction:reproduce'),
 }
 
 def stage_target(stage:str):
@@ -78,20 +80,21 @@ def _pretrain(args):
         print(f"{cfg.method} on {cfg.dataset}: test {result['select']} {result['test'][result['select']]:.3f} "
               f"(best epoch {result['best_epoch']}); metrics, checkpoint and encoders in {cfg.out_dir()}")
 
-def _paper(args):
-    "Run nbs/10_paper.ipynb through papermill (executed copy under the runs root) and say where the results are."
+NOTEBOOKS = {'paper': '10_paper.ipynb', 'reproduce': '12_reproduction.ipynb'}   # stages run as a notebook
+
+def _notebook(args):
+    "Run the stage's notebook through papermill (executed copy under the runs root) and say where the results are."
     import papermill as pm
-    from siamese_mammo.paper import reproduce
-    params = _options(args, reproduce)
-    executed = Path(params['runs_dir'] or runs_root())/f"10_paper_{params['preset']}.ipynb"
+    params, name = _options(args, stage_target(args.stage)), NOTEBOOKS[args.stage]
+    executed = Path(params['runs_dir'] or runs_root())/f"{Path(name).stem}_{params['preset']}.ipynb"
     executed.parent.mkdir(parents=True, exist_ok=True)
-    try: pm.execute_notebook(notebook('10_paper.ipynb'), executed, parameters=params, progress_bar=False)
+    try: pm.execute_notebook(notebook(name), executed, parameters=params, progress_bar=False)
     except pm.PapermillExecutionError as e:
         raise DatasetError(f'{e.ename}: {e.evalue} (executed notebook: {executed})'.splitlines()[0]) from None
-    print(f"tables and figures in {params['out']}; executed notebook {executed}")
+    print(f"tables and figures in {params['out'] or 'the runs folder'}; executed notebook {executed}")
 
 RUNNERS = {'synth': _synth, 'prepare': _run, 'pretrain': _pretrain, 'sweep': _table, 'evaluate': _table,
-           'paper': _paper}
+           'paper': _notebook, 'reproduce': _notebook}
 
 def build_parser(stage:str|None=None # the stage whose options are added (its module is imported)
                 ) -> argparse.ArgumentParser:

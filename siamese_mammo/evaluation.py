@@ -67,7 +67,7 @@ def embed(net:nn.Module, # an encoder: (B, 1, P, P) -> (B, 512)
          ) -> np.ndarray:
     "The (n, 512) embeddings of `patches` by the frozen `net`."
     net = net.to(device).eval()
-    out = [net(to_input(torch.from_numpy(np.asarray(patches[i:i + batch])),
+    out = [net(to_input(torch.from_numpy(np.array(patches[i:i + batch])),
                         device)[:, None]).float().cpu() for i in range(0, len(patches), batch)]
     return torch.cat(out).numpy() if out else np.zeros((0, 512), np.float32)
 

@@ -45,7 +45,7 @@ class PretrainConfig:
     momentum:float=0.9        # LARS momentum
     warmup_epochs:int=0       # epochs of linear warm-up before the cosine decay of the learning rate
     loss:str='cross'          # siamese loss: cross (each network learns from the other's labels) or single
-    pair_order:str='paper'    # siamese: each pair's sides as stored (paper: the side with lesion boxes first) or random
+    pair_order:str='paper'    # siamese: pair sides as stored (paper: the side with lesion boxes first) or random
     gmm_max_iter:int=MIXTURE['max_iter']      # siamese: EM iterations of each soft-label refit
     gmm_tol:float=MIXTURE['tol']              # siamese: EM tolerance
     gmm_reg_covar:float=MIXTURE['reg_covar']  # siamese: added to the mixture's variances

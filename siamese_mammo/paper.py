@@ -137,8 +137,8 @@ def linear_rows(d:str, method_runs:dict, pretrained_on:str, p:dict, runs:Path, d
                     device=device).assign(pretrained_on=pretrained_on)
 
 TABLE1_NOTE = ("average AUC of 1 - q: val and test order-invariant (the mean of both orders' scores; the best run is "
-               "selected on val), val_paper and test_paper in the stored order (the paper's: the side with lesion boxes "
-               "is p1), test_max the max of both orders")
+               "selected on val), val_paper and test_paper in the stored order (the paper's: the side with lesion "
+               "boxes is p1), test_max the max of both orders")
 
 def write_tables(sweeps:dict[str, pd.DataFrame], linear:pd.DataFrame, out:Path, note:str) -> dict[str, str]:
     "Tables 1-4 (those with rows) as CSV and Markdown under `out`, each with its provenance `note`; name -> path."

@@ -23,8 +23,9 @@ from .evaluation import evaluate
 from .paper import auc_table, commit, write_table
 
 # %% auto #0
-__all__ = ['PROTOCOL', 'FLOORS', 'SPLITS', 'reproduction_dirs', 'prepare_real', 'train_arms', 'run_config', 'score_pairs',
-           'resample_women', 'interval', 'women_intervals', 'arm_scores', 'floor_scores', 'score_tables']
+__all__ = ['PROTOCOL', 'AGAIN', 'FLOORS', 'SPLITS', 'PAPER_SHOWN', 'ARMS_SHOWN', 'SHOWN', 'reproduction_dirs', 'prepare_real',
+           'train_arms', 'run_config', 'score_pairs', 'resample_women', 'interval', 'women_intervals', 'arm_scores',
+           'floor_scores', 'score_tables', 'figure', 'downstream', 'reproduce']
 
 # %% ../nbs/12_reproduction.ipynb #c738a1ed
 PROTOCOL = {   # the arms, budgets and seed of each preset; 'cpu' is what figures/reproduction/ reports
@@ -41,7 +42,7 @@ PROTOCOL = {   # the arms, budgets and seed of each preset; 'cpu' is what figure
 def reproduction_dirs(raw:Path|str, # the mini-MIAS folder (Info.txt and mdbNNN.pgm)
                       data_dir:str|None=None, runs_dir:str|None=None # data and runs roots
                      ) -> tuple[Path, Path]:
-    "The data root and the runs folder of a reproduction, both named after the raw folder (sample, dev, the other half)."
+    "The data root and the runs folder of a reproduction, both named after the raw folder (sample, dev, other half)."
     name = Path(raw).resolve().name
     return data_root(data_dir)/'reproduction'/name, runs_root(runs_dir)/'reproduction'/name
 
@@ -54,8 +55,8 @@ def prepare_real(raw:Path|str, protocol:dict, root:Path, seed:int=0) -> str:
 
 def train_arms(dataset:str, protocol:dict, root:Path, runs:Path, seed:int=0, device:str='auto'
               ) -> tuple[dict[str, pd.DataFrame], dict[str, Path], list[str]]:
-    ("Each arm's Siamese grid (a sweep) and the SSL baselines, through papermill, finished runs reused: the sweep tables, "
-     "method -> run folder, and what failed.")
+    ("Each arm's Siamese grid (a sweep) and the SSL baselines, through papermill, finished runs reused: the sweep "
+     "tables, method -> run folder, and what failed.")
     tables, failures = {}, []
     for arm, grid in protocol['arms'].items():
         tables[arm] = sweep(dataset, limit=protocol['limit'], data_dir=str(root), out=str(runs/arm), seed=seed,
@@ -69,9 +70,11 @@ def train_arms(dataset:str, protocol:dict, root:Path, runs:Path, seed:int=0, dev
     return tables, ssl, failures
 
 # %% ../nbs/12_reproduction.ipynb #c9d97bed
+AGAIN = 'rerun the reproduction (the run is incomplete)'
+
 def run_config(run_dir:Path|str, device:str='auto') -> PretrainConfig:
     "The options a finished run was made with (its metrics.json), to be run on `device`."
-    saved = read_back(Path(run_dir)/'metrics.json', read_json, 'rerun the reproduction (the run is incomplete)')['config']
+    saved = read_back(Path(run_dir)/'metrics.json', read_json, AGAIN)['config']
     known = {f.name for f in fields(PretrainConfig)}
     return PretrainConfig(**{**{k: v for k, v in saved.items() if k in known}, 'device': device, 'resume': False})
 
@@ -91,9 +94,8 @@ def score_pairs(run_dir:Path|str, # a finished siamese run
     path = Path(run_dir)/('pair_scores.csv' if trained else 'pair_floors.csv')
     if (cached := read_cache(path, pd.read_csv)) is not None: return cached
     run = setup(run_config(run_dir, device))
-    if trained: load_model_state(run, read_back(Path(run_dir)/'best.pt', lambda p: torch.load(p, map_location=run.device,
-                                                                                              weights_only=True),
-                                                'rerun the reproduction (the run is incomplete)'))
+    load = lambda p: torch.load(p, map_location=run.device, weights_only=True)
+    if trained: load_model_state(run, read_back(Path(run_dir)/'best.pt', load, AGAIN))
     else: run.method.begin(run.batches('train'))
     processed = run.cfg.resolve().processed
     every = make_loader(PatchSet(processed/'pairs.npy', np.arange(len(run.method.A))), run.cfg.batch_size,
@@ -128,7 +130,7 @@ def women_intervals(scores:dict[str, np.ndarray], A:np.ndarray, women:np.ndarray
                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
     "Each score's average AUC with its interval over women, and each difference score - floor with its paired interval."
     point, boot = resample_women(scores, A, women, resamples, seed)
-    aucs = pd.DataFrame([dict(score=k, auc=v, lo=interval(boot[k])[0], hi=interval(boot[k])[1]) for k, v in point.items()])
+    aucs = pd.DataFrame([dict(score=k, auc=v, **dict(zip(('lo', 'hi'), interval(boot[k])))) for k, v in point.items()])
     diffs = pd.DataFrame([dict(score=s, floor=f, difference=point[s] - point[f],
                                **dict(zip(('lo', 'hi'), interval(boot[s] - boot[f])))) for s, f in differences],
                          columns=['score', 'floor', 'difference', 'lo', 'hi'])
@@ -173,9 +175,97 @@ def score_tables(arms:dict[str, Path], # arm -> its selected run
     long = pd.concat(tables)
     wide = long.pivot_table(index='score', columns='split', values=['auc', 'lo', 'hi'], sort=False)
     wide.columns = [f'{split} {v}'.replace(' auc', '') for v, split in wide.columns]
-    wide = wide.reset_index()
+    wide = wide[[f'{s}{v}' for s in SPLITS for v in ('', ' lo', ' hi')]].reset_index()
     arm = wide.score.str.partition(': ')
     wide.insert(0, 'arm', np.where(arm[1] == '', 'floor', arm[0]))
     wide['score'] = np.where(arm[1] == '', arm[0], arm[2])
     wide.insert(2, 'val', [_validation(arms[a], s) if a in arms else None for a, s in zip(wide.arm, wide.score)])
     return wide, pd.concat(diffs, ignore_index=True)
+
+# %% ../nbs/12_reproduction.ipynb #61fe9e0b
+PAPER_SHOWN = {'vindr256': 'VinDr 256', 'vindr96': 'VinDr 96', 'optimam96': 'OPTIMAM 96', 'optimam256': 'OPTIMAM 256'}
+ARMS_SHOWN = {'paper': "paper's lrs", 'trainable': 'lrs that train', 'floor': 'floor'}
+SHOWN = ('q', 'q_mean', 'q_max', 'd')   # the trained scores drawn, besides the floors
+
+def figure(scores:pd.DataFrame, # `score_tables`' first table
+           path:Path|str|None=None # where to save it (PNG); None: only return it
+          ):
+    "The paper's Table 1 test AUCs beside ours (both orders) and the floors, with intervals, per split."
+    import matplotlib.pyplot as plt
+    from siamese_mammo.paper import PAPER_TABLE1
+    rows = scores[(scores.arm == 'floor') | scores.score.isin(SHOWN)]
+    labels = [f'{ARMS_SHOWN.get(a, a)}: {s}' for a, s in zip(rows.arm, rows.score)]
+    paper = [(f"paper's Table 1, {PAPER_SHOWN[d]}", v[3]) for d, v in PAPER_TABLE1.items()]
+    fig, axes = plt.subplots(1, len(SPLITS), figsize=(11, 0.32*(len(rows) + len(paper)) + 1.2), sharey=True)
+    ys = np.arange(len(paper) + len(rows))[::-1]
+    for ax, split in zip(np.atleast_1d(axes), SPLITS):
+        if split == 'test': ax.plot([v for _, v in paper], ys[:len(paper)], 'D', color='grey')
+        y = ys[len(paper):]
+        colour = np.where(rows.arm == 'floor', 'tab:orange', 'tab:blue')
+        ax.errorbar(rows[split], y, xerr=[rows[split] - rows[f'{split} lo'], rows[f'{split} hi'] - rows[split]],
+                    fmt='none', ecolor=colour, elinewidth=1.2)
+        ax.scatter(rows[split], y, c=colour, zorder=3, s=18)
+        ax.axvline(0.5, color='k', lw=0.6, ls=':'); ax.set_xlim(0.2, 1); ax.set_title(split, fontsize=10)
+        ax.set_xlabel('average AUC over cutoffs of A (95% interval over women)', fontsize=8)
+    axes[0].set_yticks(ys, [p for p, _ in paper] + labels, fontsize=7)
+    fig.tight_layout()
+    if path: fig.savefig(path, dpi=150, bbox_inches='tight')
+    return fig
+
+# %% ../nbs/12_reproduction.ipynb #bb25f61c
+def downstream(dataset:str, arms:dict[str, Path], ssl:dict[str, Path], root:Path, runs:Path, epochs:int=100,
+               seed:int=0, device:str='auto') -> pd.DataFrame:
+    "Table 2 on the reproduction's labelled patches: each arm's selected Siamese run, SimCLR, BYOL and the floors."
+    named = {f'siamese ({arm})': d for arm, d in arms.items()} | ssl
+    linear = evaluate(dataset, ','.join(f'{m}={d}' for m, d in named.items()), data_dir=str(root), runs_dir=str(runs),
+                      epochs=epochs, seed=seed, device=device)
+    return auc_table(linear.assign(pretrained_on=dataset), 'abnormal')
+
+# %% ../nbs/12_reproduction.ipynb #f754801d
+def _selected(tables:dict[str, pd.DataFrame], runs:Path) -> dict[str, Path]:
+    "Arm -> the folder of its selected run (the best validation AUC of `sweep`), for the arms that have one."
+    return {arm: runs/arm/run_name(t[t.best].batch_size.iloc[0], t[t.best].lr.iloc[0]) for arm, t in tables.items()
+            if t.best.any()}
+
+def _counts(floors:pd.DataFrame) -> dict:
+    "Pairs, lesion pairs (A > 0) and women per split."
+    return {s: dict(pairs=int(len(g)), lesion_pairs=int((g.A > 0).sum()), women=int(g.woman.nunique()))
+            for s, g in floors.groupby('split')}
+
+def reproduce(raw:str|None=None, # mini-MIAS folder (Info.txt, mdbNNN.pgm); None: the 40-image sample
+              preset:str='cpu', # a key of PROTOCOL: cpu (the reported run) or smoke (tests)
+              data_dir:str|None=None, # data root (the stores go to {root}/reproduction/{raw folder name})
+              runs_dir:str|None=None, # runs root (runs go to {root}/reproduction/{raw folder name})
+              out:str|None=None, # folder of the results page; None: report/ in the runs folder
+              seed:int=0, # seed of everything
+              device:str='auto' # auto, cpu or cuda
+             ) -> dict:
+    "The reproduction on real mini-MIAS pairs: both arms, floors, both orders, intervals, Table 2; the report."
+    if preset not in PROTOCOL: raise OptionError(f"option preset: one of {', '.join(PROTOCOL)} needed, got {preset!r}")
+    check_options(reproduce, locals(), dict(seed=Seed, device=Device))
+    t, p, raw = time.time(), PROTOCOL[preset], Path(raw or mias_sample())
+    root, runs = reproduction_dirs(raw, data_dir, runs_dir)
+    out = Path(out or runs/'report'); out.mkdir(parents=True, exist_ok=True)
+    dataset = prepare_real(raw, p, root, seed)
+    tables, ssl, failures = train_arms(dataset, p, root, runs, seed, device)
+    arms = _selected(tables, runs)
+    failures += [f'{arm}: no run with a finite validation AUC' for arm in tables if arm not in arms]
+    if not arms: raise OptionError(f'no arm has a finished run: {failures}')
+    floors = score_pairs(next(iter(arms.values())), trained=False, device=device)
+    scores, differences = score_tables(arms, floors, p['resamples'], seed)
+    grid = pd.concat([t.assign(arm=arm) for arm, t in tables.items()], ignore_index=True)
+    command = f'siamese-mammo reproduce --raw {raw.name} --preset {preset} --seed {seed}'
+    note = f'Made by `{command}` at commit {commit()}'
+    written = {name: str(write_table(table, out/name, f'{note}; {why}')) for name, table, why in [
+        ('scores', scores, 'average AUC over cutoffs of A, 95% intervals over women (paired resamples)'),
+        ('differences', differences, 'average AUC of the score minus that of the floor, paired intervals over women'),
+        ('grid', grid, 'every run of both arms; val and test order-invariant (mean of both orders), *_paper in the '
+                       'stored order'),
+        ('table2', downstream(dataset, arms, ssl, root, runs, p['probe_epochs'], seed, device),
+         'abnormal vs normal labelled patches, linear heads, test AUC [95% bootstrap interval]')]}
+    figure(scores, out/'reproduction.png'); written['figure'] = str(out/'reproduction.png')
+    report = dict(command=command, commit=commit(), raw=raw.name, preset=preset, protocol=p, counts=_counts(floors),
+                  selected={a: Path(d).name for a, d in arms.items()}, failures=failures, tables=written,
+                  seconds=round(time.time() - t))
+    with atomic_write(out/'report.json') as f: json.dump(report, f, indent=1, default=str)
+    return report

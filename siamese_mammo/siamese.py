@@ -228,7 +228,8 @@ def pair_scores(s:dict[str, np.ndarray] # `SiameseMethod.scores` of some pairs
                ) -> dict[str, np.ndarray]:
     ("The two networks' abnormality scores averaged: q = 1 - mean q (the paper's pair score, in the stored order), "
      "q_swapped (the sides swapped) and d = mean D (symmetric).")
-    return dict(q=1 - (s['q1'] + s['q2'])/2, q_swapped=1 - (s['q1_swapped'] + s['q2_swapped'])/2, d=(s['d1'] + s['d2'])/2)
+    return dict(q=1 - (s['q1'] + s['q2'])/2, q_swapped=1 - (s['q1_swapped'] + s['q2_swapped'])/2,
+                d=(s['d1'] + s['d2'])/2)
 
 def both_orders(paper:np.ndarray, # a score of each pair in the stored order
                 swapped:np.ndarray # the same score with the sides swapped
@@ -340,8 +341,8 @@ class SiameseMethod(MethodBase):
 
     @torch.no_grad()
     def scores(self, batches:Iterable, gather:Callable=lambda a: a) -> dict[str, np.ndarray]:
-        ("D and q (in both orders) of both networks in evaluation mode, and the model-free `pair_statistics`, for every "
-         "pair in `batches`, by pair index (`SCORES`).")
+        ("D and q (in both orders) of both networks in evaluation mode, and the model-free `pair_statistics`, for "
+         "every pair in `batches`, by pair index (`SCORES`).")
         with evaluating(self.nets) as nets:
             return _collect([(index, *[t.float() for n in nets for t in n.both_orders(x)], *pair_statistics(x))
                              for x, index in batches], gather, SCORES)
