@@ -15,12 +15,10 @@ The calibration in 02_synth compared `siamese-mammo prepare --dataset mias --pat
 with a synthetic set prepared the same way at the paper's image size.
 """
 import sys
-from pathlib import Path
 import numpy as np, torch
 from siamese_mammo.siamese import SiameseMethod
 from siamese_mammo.tiling import open_store
-sys.path.insert(0, str(Path(__file__).parent))
-from test_intervals import resample_women, ci
+from siamese_mammo.reproduction import interval, resample_women
 
 RADII = (8, 16, 24, 48)
 
@@ -35,16 +33,17 @@ def lesion_contrast(store) -> dict:
     return dict(lesions=len(first), **{f'r<={k}': round(float(np.median(diff[:, r <= k].mean(1))), 3) for k in RADII})
 
 def floors(store, resamples:int=200, seed:int=0) -> dict:
-    "Average AUCs of the pixel difference and two untrained encoders' D over all pairs, with 95% intervals over women."
+    ("Average AUCs of the pixel difference, two untrained encoders' D and the asymmetry floor over all pairs, with 95% "
+     "intervals over women.")
     A, women = store.table.A.to_numpy(), store.table.patient_id.to_numpy(); torch.manual_seed(seed)
     x = torch.from_numpy(np.asarray(store.pairs).astype(np.float32)/65535)
     batches = ((x[i:i + 256], torch.arange(i, min(i + 256, len(A)))) for i in range(0, len(A), 256))
     scores = SiameseMethod(A).scores(batches)
     point, boot = resample_women({name: np.asarray(scores[key]) for name, key in
-                                  [('pixel_difference', 'pixel'), ('untrained_d1', 'd1'), ('untrained_d2', 'd2')]}, A,
-                                  women, resamples, seed)
+                                  [('pixel_difference', 'pixel'), ('untrained_d1', 'd1'), ('untrained_d2', 'd2'),
+                                   ('asymmetry', 'asymmetry')]}, A, women, resamples, seed)
     return dict(pairs=len(A), lesion_pairs=int((A > 0).sum()), women=len(np.unique(women)),
-                **{k: [round(v, 3)] + ci(boot[k]) for k, v in point.items()})
+                **{k: [round(v, 3), *(round(x, 3) for x in interval(boot[k]))] for k, v in point.items()})
 
 if __name__ == '__main__':
     for path in sys.argv[1:]:
