@@ -18,7 +18,7 @@ from .tiling import open_store, prepare
 from .siamese import average_auc, both_orders, pair_scores
 from .options import PretrainConfig
 from .pretrain import PatchSet, load_model_state, make_loader, on_device, setup
-from .sweep import run_name, run_notebook, sweep
+from .sweep import run_name, run_notebook, run_seconds, sweep
 from .evaluation import evaluate
 from .paper import auc_table, commit, write_table
 
@@ -266,6 +266,8 @@ def reproduce(raw:str|None=None, # mini-MIAS folder (Info.txt, mdbNNN.pgm); None
     figure(scores, out/'reproduction.png'); written['figure'] = str(out/'reproduction.png')
     report = dict(command=command, commit=commit(), raw=raw.name, preset=preset, protocol=p, counts=_counts(floors),
                   selected={a: Path(d).name for a, d in arms.items()}, failures=failures, tables=written,
+                  training_seconds=dict(siamese=int(grid.seconds.sum()),
+                                        **{m: run_seconds(read_json(d/'metrics.json')) for m, d in ssl.items()}),
                   seconds=round(time.time() - t))
     with atomic_write(out/'report.json') as f: json.dump(report, f, indent=1, default=str)
     return report

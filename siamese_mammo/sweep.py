@@ -16,7 +16,7 @@ from .options import PretrainConfig, changed_options
 from .pretrain import another_store, store_id
 
 # %% auto #0
-__all__ = ['PAPER_GRID', 'SWEEP_RULES', 'run_notebook', 'run_name', 'grid', 'best_rows', 'sweep']
+__all__ = ['PAPER_GRID', 'SWEEP_RULES', 'run_notebook', 'run_name', 'grid', 'run_seconds', 'best_rows', 'sweep']
 
 # %% ../nbs/05b_sweep.ipynb #3922f601
 def run_notebook(run_dir:Path, # the run's folder (the executed notebook is kept there)
@@ -60,6 +60,10 @@ def grid(batch_sizes:str, lrs:str) -> list[tuple[int, float]]:
     return [(int(b), lr) for b in batches for lr in _floats(lrs, 'lrs')]
 
 # %% ../nbs/05b_sweep.ipynb #c807dd95
+def run_seconds(metrics:dict) -> int:
+    "Wall seconds a run spent on its epochs, refits and validations (from its history; the test pass aside)."
+    return round(sum(h.get(k, 0) for h in metrics['history'] for k in ('seconds', 'refit_seconds', 'val_seconds')))
+
 def _sweep_row(run_dir:Path, dataset:str, batch:int, lr:float) -> dict:
     "One row of Table 1 from a run's metrics (or its failure)."
     row = dict(dataset=dataset, batch_size=batch, lr=lr)
@@ -72,7 +76,7 @@ def _sweep_row(run_dir:Path, dataset:str, batch:int, lr:float) -> dict:
                 test_max=test.get('auc_q_max'), test_d=np.mean([test['auc_d1'], test['auc_d2']]),
                 untrained_d=floors['untrained_d1'], pixel_difference=floors['pixel_difference'],
                 asymmetry=floors.get('asymmetry'), rho_q_contrast=test.get('rho_q_contrast'),
-                rho_d_pixel=test.get('rho_d_pixel'), loss=m['history'][-1].get('loss'))
+                rho_d_pixel=test.get('rho_d_pixel'), loss=m['history'][-1].get('loss'), seconds=run_seconds(m))
 
 def best_rows(table:pd.DataFrame) -> pd.Series:
     "True for the finished run with the highest finite validation AUC (none when no run has one)."
