@@ -264,7 +264,10 @@ def reproduce(raw:str|None=None, # mini-MIAS folder (Info.txt, mdbNNN.pgm); None
         ('table2', downstream(dataset, arms, ssl, root, runs, p['probe_epochs'], seed, device),
          'abnormal vs normal labelled patches, linear heads, test AUC [95% bootstrap interval]')]}
     figure(scores, out/'reproduction.png'); written['figure'] = str(out/'reproduction.png')
-    report = dict(command=command, commit=commit(), raw=raw.name, preset=preset, protocol=p, counts=_counts(floors),
+    summary = read_json(root/'processed'/dataset/'summary.json')
+    prepared = {k: summary[k] for k in ('image_pairs', 'registered', 'excluded')}
+    report = dict(command=command, commit=commit(), raw=raw.name, preset=preset, protocol=p, prepared=prepared,
+                  counts=_counts(floors),
                   selected={a: Path(d).name for a, d in arms.items()}, failures=failures, tables=written,
                   training_seconds=dict(siamese=int(grid.seconds.sum()),
                                         **{m: run_seconds(read_json(d/'metrics.json')) for m, d in ssl.items()}),
