@@ -4,12 +4,11 @@
 
 # %% ../nbs/12_reproduction.ipynb #1f0115fa
 from __future__ import annotations
-import json
+import json, time
+from dataclasses import fields
 from pathlib import Path
 import numpy as np
 import pandas as pd
-import time
-from dataclasses import fields
 import torch
 from .core import OptionError, atomic_write, data_root, runs_root
 from .datasets import mias_sample
