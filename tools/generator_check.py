@@ -28,10 +28,11 @@ SYNTH_KINDS = {'circumscribed': MASS_RADIUS_MM['circumscribed'], 'spiculated': M
                'calcification': CLUSTER_SPREAD_MM}
 
 def real_radii(folder:Path) -> dict:
-    "Median annotated radius (mm) per lesion class, over the images present in `folder`."
+    "Median annotated radius (mm) and count per lesion class, over the images present in `folder`."
     info = parse_mias_info(folder/'Info.txt')
     info = info[info.ref.map(lambda r: (folder/f'{r}.pgm').exists()) & info.radius.notna()]
-    return {name: round(float(info[info.cls == c].radius.median()*MIAS_MM), 1) for c, name in MIAS_KINDS.items()}
+    radius = lambda r: f'{r.median()*MIAS_MM:.1f} (n={len(r)})' if len(r) else 'none annotated'
+    return {name: radius(info[info.cls == c].radius) for c, name in MIAS_KINDS.items()}
 
 def beta(values) -> str: return f'{np.mean(values):.2f} ± {np.std(values, ddof=1):.2f} (n={len(values)})'
 
