@@ -15,7 +15,7 @@ from typing_extensions import get_protocol_members
 from .core import OptionError, runs_root
 from .datasets import Dataset, resolve_dataset
 from .validation import Count, Device, Fraction, NonNegative, Rate, Seed, check_options, choice
-from .siamese import MIXTURE, PretrainMethod, SiameseMethod
+from .siamese import HEADS, LABELLERS, LOSSES, MIXTURE, SOFT_TARGETS, TRIPLET_MARGIN, PretrainMethod, SiameseMethod
 from .ssl import AUGMENT, BYOL_MOMENTUM, BYOLMethod, SimCLRMethod
 
 # %% auto #0
@@ -44,9 +44,13 @@ class PretrainConfig:
     weight_decay:float=1e-6   # weight decay of the adapted parameters (BatchNorm and biases get none)
     momentum:float=0.9        # LARS momentum
     warmup_epochs:int=0       # epochs of linear warm-up before the cosine decay of the learning rate
-    loss:str='cross'          # siamese loss: cross (each network learns from the other's labels) or single
+    loss:str='cross'          # siamese loss: cross (each learns from the other's labels), single, soft_triplet, ssl_weighted, contralateral
     pair_order:str='paper'    # siamese: pair sides as stored (paper: the side with lesion boxes first) or random
-    gmm_max_iter:int=MIXTURE['max_iter']      # siamese: EM iterations of each soft-label refit
+    labeller:str='gmm'        # siamese: soft labels from a Gaussian (gmm) or a Beta (bmm) mixture
+    soft_target:str='distance'  # siamese: the mixture fitted on the distance D or on the head's logit z (P = 1 - h(z))
+    head:str='concat'         # siamese: pair head on concat(e1, e2) (paper) or on |e1 - e2| (abs_diff, symmetric)
+    margin:float=TRIPLET_MARGIN  # siamese, loss soft_triplet: the margin m of eq. 6
+    gmm_max_iter:int=MIXTURE['max_iter']      # siamese: EM iterations of each soft-label refit (gmm or bmm)
     gmm_tol:float=MIXTURE['tol']              # siamese: EM tolerance
     gmm_reg_covar:float=MIXTURE['reg_covar']  # siamese: added to the mixture's variances
     crop_scale:float=AUGMENT['crop_scale']    # simclr/byol: smallest random crop, as a fraction of the patch area
@@ -78,8 +82,9 @@ AtLeastOne = Annotated[float, Field(ge=1, allow_inf_nan=False)]
 PRETRAIN_RULES = dict(   # each option's type and range, checked before any work
     method=choice(*METHODS), epochs=Count, batch_size=Count, accumulate=Count, lr=Rate|None,
     weight_decay=Rate,   # > 0: LARS adapts only the parameters that have weight decay
-    momentum=Annotated[float, Field(ge=0, lt=1)], warmup_epochs=NonNegative, loss=choice('cross', 'single'),
-    pair_order=choice('paper', 'random'),
+    momentum=Annotated[float, Field(ge=0, lt=1)], warmup_epochs=NonNegative, loss=choice(*LOSSES),
+    pair_order=choice('paper', 'random'), labeller=choice(*LABELLERS), soft_target=choice(*SOFT_TARGETS),
+    head=choice(*HEADS), margin=Rate,
     gmm_max_iter=Count, gmm_tol=Rate, gmm_reg_covar=Annotated[float, Field(ge=0, allow_inf_nan=False)],
     crop_scale=Annotated[float, Field(gt=0, le=1)], gamma=AtLeastOne, contrast=AtLeastOne, flip=Fraction, ema=Fraction,
     limit=NonNegative, workers=NonNegative, seed=Seed, device=Device)

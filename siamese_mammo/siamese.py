@@ -14,14 +14,21 @@ from torch import nn
 from torchvision.models import resnet18
 from sklearn.exceptions import ConvergenceWarning
 from scipy.stats import rankdata, spearmanr
+from scipy.stats import beta as beta_distribution, norm
 from sklearn.mixture import GaussianMixture
 from kornia.filters import gaussian_blur2d
+from lightly.loss import NTXentLoss
+from lightly.models.modules.heads import SimCLRProjectionHead
+from .core import OptionError
 
 # %% auto #0
-__all__ = ['EMBEDDING', 'MIXTURE', 'CUTOFFS', 'Gather', 'TRAINING_COLUMNS', 'SCORES', 'ASYMMETRY', 'encoder', 'to_input',
-           'SiameseNet', 'SoftLabeller', 'GMMLabeller', 'soft_label_loss', 'cross_loss', 'auc_rows', 'average_auc',
-           'PretrainMethod', 'MethodBase', 'blurred_difference', 'pair_statistics', 'pair_scores', 'both_orders',
-           'order_aucs', 'follows', 'swap_sides', 'unwrap', 'evaluating', 'SiameseMethod', 'figure4']
+__all__ = ['EMBEDDING', 'HEADS', 'MIXTURE', 'BETA_MIXTURE', 'LABELLERS', 'TRIPLET_MARGIN', 'LOSSES', 'SCORED_BY_D',
+           'SOFT_TARGETS', 'CUTOFFS', 'Gather', 'TRAINING_COLUMNS', 'SCORES', 'ASYMMETRY', 'TARGET_NAMES', 'encoder',
+           'to_input', 'SiameseNet', 'SoftLabeller', 'GMMLabeller', 'beta_moments', 'BetaMixtureLabeller',
+           'soft_label_loss', 'teach', 'soft_triplet_loss', 'PairNTXent', 'ssl_weighted_loss', 'contralateral_loss',
+           'auc_rows', 'average_auc', 'PretrainMethod', 'MethodBase', 'blurred_difference', 'pair_statistics',
+           'pair_scores', 'both_orders', 'order_aucs', 'follows', 'swap_sides', 'unwrap', 'evaluating', 'SiameseMethod',
+           'figure4']
 
 # %% ../nbs/06_siamese.ipynb #0e1932f8
 EMBEDDING = 512
@@ -40,41 +47,62 @@ def to_input(x:torch.Tensor, # uint16 patches, any shape
     return x.to(device, non_blocking=True).float().div_(65535)
 
 # %% ../nbs/06_siamese.ipynb #a99c6dbf
+HEADS = ('concat', 'abs_diff')   # the pair head: the paper's Linear(concat(e1, e2)), or Linear(|e1 - e2|) (symmetric)
+
 class SiameseNet(nn.Module):
     "Shared encoder g and pair head: for a batch of pairs, the distance D and the logit of q = P(pair normal)."
-    def __init__(self):
+    def __init__(self, head:str='concat', # one of HEADS
+                 normalise:bool=False, # D between unit-length embeddings (the contrastive variant's distance)
+                 projection:nn.Module|None=None # a head for the embeddings of every patch (the P-weighted SSL loss)
+                ):
         super().__init__()
-        self.encoder, self.head = encoder(), nn.Linear(2*EMBEDDING, 1)
+        if head not in HEADS: raise OptionError(f"head must be one of {', '.join(HEADS)}, got {head!r}")
+        self.symmetric, self.normalise = head == 'abs_diff', normalise
+        self.encoder, self.head = encoder(), nn.Linear(EMBEDDING if self.symmetric else 2*EMBEDDING, 1)
+        self.projection = projection or nn.Identity()
 
-    def embed(self, pairs:torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        "Embeddings (e1, e2) of a (B, 2, P, P) batch of pairs."
-        e = self.encoder(pairs.flatten(0, 1).unsqueeze(1)).float()
-        return e[0::2], e[1::2]
+    def embed(self, x:torch.Tensor) -> torch.Tensor:
+        "Embeddings (B, k, 512) of a (B, k, P, P) batch: each pair's two patches (and any views), in one batch."
+        e = self.encoder(x.flatten(0, 1).unsqueeze(1)).float().unflatten(0, x.shape[:2])
+        return F.normalize(e, dim=-1) if self.normalise else e
 
     def logit(self, e1:torch.Tensor, e2:torch.Tensor) -> torch.Tensor:
-        "The head's logit of q for the embeddings in this order (the head is not symmetric: concat(e1, e2))."
-        return self.head(torch.cat([e1, e2], 1)).squeeze(1).float()
+        "The head's logit of q for the embeddings in this order (the same in both orders only with head='abs_diff')."
+        return self.head((e1 - e2).abs() if self.symmetric else torch.cat([e1, e2], 1)).squeeze(1).float()
 
-    def forward(self, pairs:torch.Tensor # (B, 2, P, P) float
-               ) -> tuple[torch.Tensor, torch.Tensor]:
-        e1, e2 = self.embed(pairs)
-        return (e1 - e2).norm(dim=1), self.logit(e1, e2)
+    def forward(self, x:torch.Tensor # (B, k, P, P) float: the pair, then any views
+               ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        "D and the logit of each pair (its first two patches), and the projections (B, k, ...) of all k patches."
+        e = self.embed(x)
+        return (e[:, 0] - e[:, 1]).norm(dim=1), self.logit(e[:, 0], e[:, 1]), self.projection(e.flatten(0, 1)
+                                                                                              ).unflatten(0, e.shape[:2])
 
     def both_orders(self, pairs:torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         "D, q in the stored order and q with the sides swapped, the embeddings computed once."
-        e1, e2 = self.embed(pairs)
+        e = self.embed(pairs); e1, e2 = e[:, 0], e[:, 1]
         return (e1 - e2).norm(dim=1), torch.sigmoid(self.logit(e1, e2)), torch.sigmoid(self.logit(e2, e1))
 
 # %% ../nbs/06_siamese.ipynb #f66542ad
 class SoftLabeller(Protocol):
-    "What the training loop needs from a soft labeller."
+    "What the training loop needs from a soft labeller (and Figure 4: `pdf`)."
     def fit(self, d:np.ndarray) -> 'SoftLabeller': ...
     def posterior(self, d:np.ndarray) -> np.ndarray: ...
     def params(self) -> dict: ...
+    def pdf(self, d:np.ndarray) -> np.ndarray: ...
     def state_dict(self) -> dict: ...
     def load_state_dict(self, state:dict): ...
 
 MIXTURE = dict(max_iter=10, tol=1e-2, reg_covar=5e-4)   # DivideMix's EM settings: the defaults of every run
+
+def _check_finite(d:np.ndarray):
+    "Refuse values to fit on that are not all finite (a diverged network's)."
+    if not np.isfinite(d).all(): raise ValueError(f'{(~np.isfinite(d)).sum()} of {len(d)} distances are not finite')
+
+def _where_finite(d:np.ndarray, posterior:Callable) -> np.ndarray:
+    "`posterior` of the finite values of `d`, nan for the others."
+    d = np.asarray(d, dtype=np.float64); ok = np.isfinite(d); p = np.full(len(d), np.nan)
+    if ok.any(): p[ok] = posterior(d[ok])
+    return p
 
 class GMMLabeller:
     "Two-component Gaussian mixture on min-max normalised distances; P = posterior of the larger-mean component."
@@ -87,7 +115,7 @@ class GMMLabeller:
 
     def fit(self, d:np.ndarray):
         "Fit the mixture on the distances of all training pairs."
-        if not np.isfinite(d).all(): raise ValueError(f'{(~np.isfinite(d)).sum()} of {len(d)} distances are not finite')
+        _check_finite(d)
         self.lo, self.scale = float(np.min(d)), float(np.ptp(d)) or 1.0
         with warnings.catch_warnings():
             warnings.simplefilter('ignore', ConvergenceWarning)
@@ -101,10 +129,7 @@ class GMMLabeller:
         ("P: the probability that each distance belongs to the abnormal (larger-mean) component (nan for a non-finite "
          "distance).")
         if self.gmm is None: raise RuntimeError('fit the labeller before asking for posteriors')
-        z = self._normalise(d); ok = np.isfinite(z).ravel()
-        p = np.full(len(z), np.nan)
-        if ok.any(): p[ok] = self.gmm.predict_proba(z[ok])[:, self.abnormal]
-        return p
+        return _where_finite(d, lambda d: self.gmm.predict_proba(self._normalise(d))[:, self.abnormal])
 
     def params(self) -> dict:
         "Means, variances and weights (priors) in distance units, normal component first."
@@ -112,6 +137,11 @@ class GMMLabeller:
         return dict(mean=(self.gmm.means_.ravel()[order]*self.scale + self.lo).tolist(),
                     var=(self.gmm.covariances_.ravel()[order]*self.scale**2).tolist(),
                     weight=self.gmm.weights_[order].tolist(), converged=bool(self.gmm.converged_))
+
+    def pdf(self, d:np.ndarray) -> np.ndarray:
+        "Each component's weighted density at `d`, in distance units, (2, n), normal component first."
+        p = self.params()
+        return np.stack([w*norm.pdf(d, m, np.sqrt(v)) for m, v, w in zip(p['mean'], p['var'], p['weight'])])
 
     def state_dict(self) -> dict:
         "Everything `posterior` needs, as tensors and floats (loadable with `weights_only=True`)."
@@ -127,6 +157,76 @@ class GMMLabeller:
 
 _GMM_FITTED = ('weights', 'means', 'covariances', 'precisions_cholesky')
 
+# %% ../nbs/06_siamese.ipynb #3b73e725
+BETA_MIXTURE = dict(max_iter=10, percentiles=(5.0, 95.0), clamp=1e-3, alpha=(1.0, 2.0), beta=(2.0, 1.0))   # Arazo et al.
+
+def beta_moments(x:np.ndarray, # values in (0, 1)
+                 r:np.ndarray # (k, n) weights of each value for each component
+                ) -> tuple[np.ndarray, np.ndarray]:
+    "Each component's (alpha, beta) by the weighted method of moments."
+    w = r/r.sum(1, keepdims=True)
+    m = (w*x).sum(1); v = np.maximum((w*(x - m[:, None])**2).sum(1), 1e-12)
+    common = np.maximum(m*(1 - m)/v - 1, 1e-6)
+    return m*common, (1 - m)*common
+
+class BetaMixtureLabeller:
+    "Two-component Beta mixture (Arazo et al. 2019) on percentile-scaled distances; P = posterior of the larger-mean one."
+    def __init__(self, max_iter:int=BETA_MIXTURE['max_iter'], percentiles:tuple=BETA_MIXTURE['percentiles'],
+                 clamp:float=BETA_MIXTURE['clamp']):
+        self.max_iter, self.percentiles, self.clamp = max_iter, tuple(percentiles), clamp
+        self.alpha = None
+
+    def _unit(self, d): return np.clip((np.asarray(d, dtype=np.float64) - self.lo)/self.scale, self.clamp,
+                                       1 - self.clamp)
+    def _weighted(self, x): return self.weight[:, None]*beta_distribution.pdf(x, self.alpha[:, None],
+                                                                              self.beta[:, None])
+    def _responsibilities(self, x):
+        w = np.maximum(self._weighted(x), 1e-12)   # far in a tail both densities underflow
+        return w/w.sum(0)
+
+    def fit(self, d:np.ndarray):
+        "EM on the distances of all training pairs, from the initial components of `BETA_MIXTURE`."
+        _check_finite(d)
+        lo, hi = np.percentile(d, self.percentiles); self.lo, self.scale = float(lo), float(hi - lo) or 1.0
+        x = self._unit(d)
+        self.alpha, self.beta = np.array(BETA_MIXTURE['alpha']), np.array(BETA_MIXTURE['beta'])
+        self.weight = np.full(2, 0.5)
+        for _ in range(self.max_iter):
+            r = self._responsibilities(x)
+            (self.alpha, self.beta), self.weight = beta_moments(x, r), r.sum(1)/r.sum()
+        return self
+
+    @property
+    def means(self) -> np.ndarray: return self.alpha/(self.alpha + self.beta)
+    @property
+    def abnormal(self) -> int: return int(np.argmax(self.means))
+
+    def posterior(self, d:np.ndarray) -> np.ndarray:
+        "P: the posterior of the abnormal (larger-mean) component (nan for a non-finite distance)."
+        if self.alpha is None: raise RuntimeError('fit the labeller before asking for posteriors')
+        return _where_finite(d, lambda d: self._responsibilities(self._unit(d))[self.abnormal])
+
+    def params(self) -> dict:
+        "Means (in distance units), alphas, betas and weights (priors), normal component first."
+        o = np.argsort(self.means)
+        return dict(mean=(self.means[o]*self.scale + self.lo).tolist(), alpha=self.alpha[o].tolist(),
+                    beta=self.beta[o].tolist(), weight=self.weight[o].tolist())
+
+    def pdf(self, d:np.ndarray) -> np.ndarray:
+        ("Each component's weighted density at `d`, in distance units, (2, n), normal component first (0 outside the "
+         "percentiles, where the fit sees only the clamped ends).")
+        inside = (self.lo < np.asarray(d)) & (np.asarray(d) < self.lo + self.scale)
+        return np.where(inside, self._weighted(self._unit(d))[np.argsort(self.means)]/self.scale, 0.0)
+
+    def state_dict(self) -> dict:
+        return dict(lo=self.lo, scale=self.scale, **{k: torch.from_numpy(getattr(self, k).copy())
+                                                     for k in ('alpha', 'beta', 'weight')})
+    def load_state_dict(self, state:dict):
+        self.lo, self.scale = state['lo'], state['scale']
+        self.alpha, self.beta, self.weight = (state[k].numpy() for k in ('alpha', 'beta', 'weight'))
+
+LABELLERS = {'gmm': GMMLabeller, 'bmm': BetaMixtureLabeller}   # the `labeller` option
+
 # %% ../nbs/06_siamese.ipynb #90cea39e
 def soft_label_loss(logit:torch.Tensor, # logit of q = P(pair normal)
                     p:torch.Tensor # soft abnormal label P
@@ -134,13 +234,42 @@ def soft_label_loss(logit:torch.Tensor, # logit of q = P(pair normal)
     "Eq. 2: -[(1-P) log q + P log(1-q)], averaged over the batch."
     return F.binary_cross_entropy_with_logits(logit, 1 - p)
 
-def cross_loss(logit1:torch.Tensor, logit2:torch.Tensor, # the two networks' logits
-               p1:torch.Tensor, p2:torch.Tensor, # the two networks' soft labels
-               cross:bool=True # learn from the other network's labels (eqs. 3-4); False: from one's own (eq. 2)
-              ) -> torch.Tensor:
-    "The mean of both networks' soft-label losses."
-    if cross: p1, p2 = p2, p1
-    return (soft_label_loss(logit1, p1) + soft_label_loss(logit2, p2))/2
+def teach(p1:torch.Tensor, p2:torch.Tensor, # the two networks' soft labels
+          cross:bool=True # learn from the other network's labels (eqs. 3-4); False: from one's own (eq. 2)
+         ) -> tuple[torch.Tensor, torch.Tensor]:
+    "The soft labels that networks 1 and 2 learn from."
+    return (p2, p1) if cross else (p1, p2)
+
+# %% ../nbs/06_siamese.ipynb #dc74bec4
+TRIPLET_MARGIN = 1.0   # m of eq. 6
+LOSSES = ('cross', 'single', 'soft_triplet', 'ssl_weighted', 'contralateral')
+SCORED_BY_D = ('soft_triplet', 'ssl_weighted', 'contralateral')   # their pair score is D; the head is not trained
+SOFT_TARGETS = ('distance', 'logit')   # what the mixture is fitted on
+
+def soft_triplet_loss(d:torch.Tensor, p:torch.Tensor, margin:float=TRIPLET_MARGIN) -> torch.Tensor:
+    "Eq. 6: [(1 - P) D - P D + m]+, averaged over the batch."
+    return F.relu((1 - p)*d - p*d + margin).mean()
+
+class PairNTXent(NTXentLoss):
+    ("lightly's NT-Xent with one value per pair (a_i, b_i): the mean of its two cross-entropies, every other sample "
+     "of the batch (and of the other processes) a negative.")
+    def __init__(self, temperature:float=0.5):
+        super().__init__(temperature, gather_distributed=True)
+        self.cross_entropy = nn.CrossEntropyLoss(reduction='none')
+    def forward(self, a:torch.Tensor, b:torch.Tensor) -> torch.Tensor: return super().forward(a, b).view(2, -1).mean(0)
+
+def ssl_weighted_loss(z:torch.Tensor, # (B, 6, k) projections of p1, p2, v11, v12, v21, v22
+                      p:torch.Tensor, criterion:Callable=PairNTXent()) -> torch.Tensor:
+    "Eq. 7: P x the same-patch view losses + (1 - P) x the cross-patch view losses, averaged over the batch."
+    v11, v12, v21, v22 = z[:, 2], z[:, 3], z[:, 4], z[:, 5]
+    same = (criterion(v11, v12) + criterion(v21, v22))/2
+    cross = (criterion(v11, v21) + criterion(v11, v22) + criterion(v12, v21) + criterion(v12, v22))/4
+    return (p*same + (1 - p)*cross).mean()
+
+def contralateral_loss(z:torch.Tensor, # (B, 2, k) embeddings of p1, p2
+                       p:torch.Tensor, criterion:Callable=PairNTXent()) -> torch.Tensor:
+    "The variant: NT-Xent with each patch's registered contralateral patch as its positive, pairs weighted by 1 - P."
+    return ((1 - p)*criterion(z[:, 0], z[:, 1])).mean()
 
 # %% ../nbs/06_siamese.ipynb #a553777b
 CUTOFFS = np.linspace(0, 1, 102)[1:-1]
@@ -202,7 +331,8 @@ class MethodBase:
     def load_state_dict(self, state:dict): pass
 
 # %% ../nbs/06_siamese.ipynb #2d07dddd
-TRAINING_COLUMNS = ('index', 'd1', 'q1', 'd2', 'q2')   # kept per training pair for the refit and `distances.npz`
+TRAINING_COLUMNS = ('index', 'd1', 'q1', 't1', 'd2', 'q2', 't2')   # per training pair, for the refit and `distances.npz`;
+# t: what each network's mixture is fitted on (D, -z or the pair's SSL loss)
 SCORES = ('index', 'd1', 'q1', 'q1_swapped', 'd2', 'q2', 'q2_swapped', 'pixel', 'asymmetry', 'brighter',
           'brighter_swapped', 'contrast')   # scored per evaluated pair
 ASYMMETRY = dict(sigma=1.0, percentile=90.0)   # the asymmetry floor's blur (px) and percentile: chosen on the 40-image
@@ -268,9 +398,6 @@ def _collect(rows:list[tuple], gather:Callable, names:tuple[str, ...]=TRAINING_C
     "Per-batch columns concatenated over batches and processes, one row per pair index, named by `names`."
     return dict(zip(names, _by_index(*(gather(torch.cat(c).cpu().numpy()) for c in zip(*rows)))))
 
-def _d_and_q(outputs) -> list[torch.Tensor]:
-    "(d1, q1, d2, q2) from both networks' (D, logit), detached."
-    return [t.detach().float() for d, logit in outputs for t in (d, torch.sigmoid(logit))]
 
 @contextlib.contextmanager
 def evaluating(nets:list[nn.Module]):
@@ -281,61 +408,101 @@ def evaluating(nets:list[nn.Module]):
         for net in nets: net.train()
 
 class SiameseMethod(MethodBase):
-    "Two Siamese networks trained on each other's GMM soft labels (or their own, with loss='single')."
-    unit, select, maximise, base_lr = 'pairs', 'auc_q_mean', True, 1e-3   # the rate is used as given (no batch scaling)
+    ("Two Siamese networks trained on each other's soft labels (or their own, with loss='single'), with the paper's "
+     "alternatives (`LOSSES`, `SOFT_TARGETS`, `LABELLERS`, `HEADS`) as options.")
+    unit, maximise, base_lr = 'pairs', True, 1e-3   # the rate is used as given (no batch scaling)
 
     def __init__(self, A:np.ndarray, # abnormal area of every pair in the store, by row
-                 loss:str='cross', # cross (eqs. 3-4) or single (eq. 2)
+                 loss:str='cross', # one of LOSSES: cross (eqs. 3-4), single (eq. 2), soft_triplet, ssl_weighted, ...
                  labeller:Callable[[], SoftLabeller]=GMMLabeller, # makes one soft labeller per network
                  device:torch.device|str='cpu',
-                 pair_order:str='paper' # paper: the sides as stored; random: swapped with probability 1/2 when drawn
+                 pair_order:str='paper', # paper: the sides as stored; random: swapped with probability 1/2 when drawn
+                 soft_target:str='distance', # what the mixture is fitted on: distance D or logit z (P = 1 - h(z))
+                 head:str='concat', # one of HEADS
+                 margin:float=TRIPLET_MARGIN, # soft_triplet's m
+                 augment:Callable|None=None # ssl_weighted: random views of a (n, 1, P, P) batch
                 ):
-        if loss not in ('cross', 'single'): raise ValueError(f"loss must be cross or single, got {loss!r}")
-        if pair_order not in ('paper', 'random'): raise ValueError(f"pair_order must be paper or random, got "
-                                                                  f"{pair_order!r}")
-        self.A, self.cross, self.device = np.asarray(A), loss == 'cross', torch.device(device)
-        self.random_order = pair_order == 'random'
-        self.nets = [SiameseNet().to(self.device) for _ in range(2)]
+        for name, value, allowed in [('loss', loss, LOSSES), ('pair_order', pair_order, ('paper', 'random')),
+                                     ('soft_target', soft_target, SOFT_TARGETS)]:
+            if value not in allowed: raise OptionError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+        if soft_target == 'logit' and loss in SCORED_BY_D:
+            raise OptionError(f'soft_target=logit needs a trained head (loss cross or single), not loss={loss}')
+        if loss == 'ssl_weighted' and augment is None: raise OptionError('loss=ssl_weighted needs augment (the views)')
+        self.A, self.kind, self.device, self.margin, self.augment = np.asarray(A), loss, torch.device(device), margin, augment
+        self.cross, self.random_order, self.soft_target = loss != 'single', pair_order == 'random', soft_target
+        self.select = 'auc_d' if loss in SCORED_BY_D else 'auc_q_mean'
+        self.criterion = PairNTXent()
+        projection = (lambda: SimCLRProjectionHead(EMBEDDING, EMBEDDING, 128)) if loss == 'ssl_weighted' else (lambda: None)
+        self.nets = [SiameseNet(head, loss == 'contralateral', projection()).to(self.device) for _ in range(2)]
+        if loss in SCORED_BY_D:
+            for net in self.nets: net.head.requires_grad_(False)
         self.labellers = [labeller() for _ in range(2)]
         self._seen = []
 
     @classmethod
     def from_config(cls, cfg, store, device) -> SiameseMethod:
-        "The two networks of a run, with GMM labellers made from its mixture options."
-        labeller = partial(GMMLabeller, cfg.gmm_max_iter, cfg.gmm_tol, cfg.gmm_reg_covar, cfg.seed)
-        return cls(store.table.A.to_numpy(), cfg.loss, labeller, device, cfg.pair_order)
+        "The two networks of a run, with the labellers (and, for ssl_weighted, the views) made from its options."
+        labeller = (partial(GMMLabeller, cfg.gmm_max_iter, cfg.gmm_tol, cfg.gmm_reg_covar, cfg.seed) if cfg.labeller == 'gmm'
+                    else partial(LABELLERS[cfg.labeller], cfg.gmm_max_iter))
+        augment = None
+        if cfg.loss == 'ssl_weighted':
+            from siamese_mammo.ssl import SSLMethod, mammo_augment   # (ssl imports this module)
+            augment = mammo_augment(store.pairs.shape[-1], **SSLMethod.config_options(cfg)).to(device)
+        return cls(store.table.A.to_numpy(), cfg.loss, labeller, device, cfg.pair_order, cfg.soft_target, cfg.head,
+                   cfg.margin, augment)
+
+    def _inputs(self, x:torch.Tensor) -> torch.Tensor:
+        "What the networks see of a micro-batch: the pairs, and for ssl_weighted two views of each patch, (B, 6, P, P)."
+        if self.kind != 'ssl_weighted': return x
+        patches = x.flatten(0, 1).unsqueeze(1)
+        views = torch.cat([self.augment(patches), self.augment(patches)], 1)   # (2B, 2, P, P): each patch's two views
+        return torch.cat([x, views.unflatten(0, x.shape[:2]).flatten(1, 2)], 1)
 
     def _forward(self, x):
         return [net(x) for net in self.nets]
 
+    def _target(self, out) -> torch.Tensor:
+        "What a network's mixture is fitted on, per pair, detached: D, -z (the normal component has the smaller mean), or l."
+        d, logit, z = out
+        if self.kind == 'ssl_weighted': return self.criterion(z[:, 0], z[:, 1]).detach()
+        return (-logit if self.soft_target == 'logit' else d).detach()
+
     def _keep(self, index, outputs):
-        "Remember this micro-batch's distances and q of both networks for the end-of-epoch refit."
-        self._seen.append((index, *_d_and_q(outputs)))
+        "Remember this micro-batch's D, q and mixture target of both networks for the end-of-epoch refit."
+        self._seen.append((index, *[t.detach().float() for out in outputs
+                                    for t in (out[0], torch.sigmoid(out[1]), self._target(out))]))
 
     def _refit(self, gather) -> dict:
-        "Fit both labellers on the kept distances of all ranks; keep them, by pair index, as the epoch's `artifacts`."
+        "Fit both labellers on the kept targets of all ranks; keep them, by pair index, as the epoch's `artifacts`."
         self.last, self._seen = _collect(self._seen, gather), []
-        for lab, d in zip(self.labellers, (self.last['d1'], self.last['d2'])): lab.fit(d)
+        for lab, t in zip(self.labellers, (self.last['t1'], self.last['t2'])): lab.fit(t)
         return {f'gmm{k}': lab.params() for k, lab in enumerate(self.labellers, 1)}
 
     def artifacts(self) -> dict[str, np.ndarray]: return self.last
 
     @torch.no_grad()
     def begin(self, batches:Iterable, gather:Callable=lambda a: a) -> dict:
-        "The initial pass: distances of the untrained networks, in training mode, fit the first mixtures."
+        "The initial pass: the untrained networks' targets, in training mode, fit the first mixtures."
         for net in self.nets: net.train()
         for x, index in batches: self._keep(index, self._forward(x))
         return self._refit(gather)
 
+    def _network_loss(self, out, p:torch.Tensor) -> torch.Tensor:
+        "One network's loss on its outputs (D, logit, projections) and the soft labels it learns from."
+        d, logit, z = out
+        if self.kind == 'soft_triplet': return soft_triplet_loss(d, p, self.margin)
+        if self.kind == 'ssl_weighted': return ssl_weighted_loss(z, p, self.criterion)
+        if self.kind == 'contralateral': return contralateral_loss(z, p, self.criterion)
+        return soft_label_loss(logit, p)
+
     def loss(self, x:torch.Tensor, index:torch.Tensor) -> torch.Tensor:
-        "The cross (or single) soft-label loss of one micro-batch (its pairs' sides drawn at random if so chosen)."
+        "The mean of both networks' losses on one micro-batch (its pairs' sides drawn at random if so chosen)."
         if self.random_order: x = swap_sides(x, torch.rand(len(x), device=x.device) < 0.5)
-        outputs = self._forward(x)
+        outputs = self._forward(self._inputs(x))
         self._keep(index, outputs)
-        (d1, logit1), (d2, logit2) = outputs
-        p1, p2 = (torch.as_tensor(lab.posterior(d.detach().float().cpu().numpy()), dtype=torch.float32, device=x.device)
-                  for lab, d in zip(self.labellers, (d1, d2)))
-        return cross_loss(logit1, logit2, p1, p2, self.cross)
+        p = [torch.as_tensor(lab.posterior(self._target(out).float().cpu().numpy()), dtype=torch.float32,
+                             device=x.device) for lab, out in zip(self.labellers, outputs)]
+        return sum(self._network_loss(out, pk) for out, pk in zip(outputs, teach(*p, self.cross)))/2
 
     def end_epoch(self, gather:Callable=lambda a: a) -> dict: return self._refit(gather)
 
@@ -348,10 +515,11 @@ class SiameseMethod(MethodBase):
                              for x, index in batches], gather, SCORES)
 
     def evaluate(self, batches:Iterable, gather:Callable=lambda a: a) -> dict:
-        ("Average AUCs of 1 - q (both networks' mean, in `both_orders`; and each network's) and of D (each network) "
-         "on the pairs of `batches`, and what the scores `follow`.")
+        ("Average AUCs of 1 - q (both networks' mean, in `both_orders`; and each network's) and of D (their mean, and "
+         "each network's) on the pairs of `batches`, and what the scores `follow`.")
         s = self.scores(batches, gather); A, q = self.A[s['index']], pair_scores(s)
-        return dict(**order_aucs('auc_q', q['q'], q['q_swapped'], A), auc_q1=average_auc(1 - s['q1'], A),
+        return dict(**order_aucs('auc_q', q['q'], q['q_swapped'], A), auc_d=average_auc(q['d'], A),
+                    auc_q1=average_auc(1 - s['q1'], A),
                     auc_q2=average_auc(1 - s['q2'], A), auc_d1=average_auc(s['d1'], A), auc_d2=average_auc(s['d2'], A),
                     **follows(s))
 
@@ -371,39 +539,44 @@ class SiameseMethod(MethodBase):
         return {f'encoder{k}': unwrap(n).encoder for k, n in enumerate(self.nets, 1)}
 
 # %% ../nbs/06_siamese.ipynb #3ab6d919
-def _mixture_curves(ax, d:np.ndarray, gmm:dict, colour:str):
-    "Histogram of `d` (as a density) with each component's weighted normal density."
-    from scipy.stats import norm
-    ax.hist(d, bins=60, density=True, color=colour, alpha=0.45)
-    x = np.linspace(d.min(), d.max(), 300)
-    for k, (name, ls) in enumerate([('normal', '--'), ('abnormal', '-')]):
-        mean, sd, w = gmm['mean'][k], np.sqrt(gmm['var'][k]), gmm['weight'][k]
-        ax.plot(x, w*norm.pdf(x, mean, sd), ls, color='k', lw=1.2, label=f'{name}: mean {mean:.2f}, prior {w:.2f}')
+def _mixture_curves(ax, t:np.ndarray, labeller:SoftLabeller, colour:str):
+    "Histogram of the targets `t` (as a density) with each of the labeller's weighted component densities."
+    ax.hist(t, bins=60, density=True, color=colour, alpha=0.45)
+    x = np.linspace(t.min(), t.max(), 300); prm = labeller.params()
+    for k, (name, ls, pdf) in enumerate(zip(('normal', 'abnormal'), ('--', '-'), labeller.pdf(x))):
+        ax.plot(x, pdf, ls, color='k', lw=1.2, label=f"{name}: mean {prm['mean'][k]:.2f}, prior {prm['weight'][k]:.2f}")
     ax.legend(fontsize=7); ax.set_yticks([])
+
+TARGET_NAMES = dict(distance='D', logit='-z', ssl_weighted='l(p1, p2)')   # what Figure 4's histograms show
+
+def _target_name(config:dict) -> str:
+    "The name of what a run's mixtures were fitted on."
+    return TARGET_NAMES['ssl_weighted' if config.get('loss') == 'ssl_weighted' else config.get('soft_target', 'distance')]
 
 def figure4(run_dir:str, # a finished siamese run (metrics.json, distances.npz)
             store_dir:str, # the prepared dataset it trained on
             path:str|None=None, # where to save the figure (PNG or PDF); None: only return it
             examples:int=4 # example pairs shown
            ):
-    "Histograms of D1 and D2 with the fitted mixtures and priors, and example pairs with their D, P and q."
+    ("Histograms of both networks' mixture targets (D, unless the run fitted another) with the fitted mixtures and "
+     "priors, and example pairs with their D, P and q.")
     import json, matplotlib.pyplot as plt
     from pathlib import Path
     from siamese_mammo.validation import read_back
     again = 'rerun the pretraining run (its files are incomplete)'
     metrics = read_back(Path(run_dir)/'metrics.json', lambda p: json.loads(p.read_text()), again)
     last = read_back(Path(run_dir)/'distances.npz', lambda p: dict(np.load(p)), again)
-    gmms = [metrics['history'][-1][f'gmm{k}'] for k in (1, 2)]
+    state = read_back(Path(run_dir)/'checkpoint.pt', lambda p: torch.load(p, weights_only=True), again)['method']
+    labellers = [LABELLERS[metrics['config'].get('labeller', 'gmm')]() for _ in (1, 2)]
+    for k, lab in enumerate(labellers, 1): lab.load_state_dict(state[f'labeller{k}'])
+    name, t = _target_name(metrics['config']), {k: last.get(f't{k}', last[f'd{k}']) for k in (1, 2)}
     pairs = np.load(Path(store_dir)/'pairs.npy', mmap_mode='r')
     fig = plt.figure(figsize=(2.2*examples, 6.4))
     top, bottom = fig.subfigures(2, 1, height_ratios=[1, 1.1])
-    for ax, k, gmm, colour in zip(top.subplots(1, 2), (1, 2), gmms, ('tab:blue', 'tab:orange')):
-        _mixture_curves(ax, last[f'd{k}'], gmm,
-                        colour); ax.set_title(f'network {k}: D{k} of {len(last["index"])} training pairs', fontsize=9)
-    lab = GMMLabeller(); lab.load_state_dict(read_back(Path(run_dir)/'checkpoint.pt',
-                                                       lambda p: torch.load(p, weights_only=True),
-                                                       again)['method']['labeller1'])
-    p = lab.posterior(last['d1'])
+    for ax, k, lab, colour in zip(top.subplots(1, 2), (1, 2), labellers, ('tab:blue', 'tab:orange')):
+        _mixture_curves(ax, t[k], lab, colour)
+        ax.set_title(f'network {k}: {name} of {len(last["index"])} training pairs', fontsize=9)
+    p = labellers[0].posterior(t[1])
     picks = np.argsort(p)[np.linspace(0, len(p) - 1, examples).astype(int)]
     for axs, i in zip(bottom.subplots(2, examples, squeeze=False).T, picks):
         pair = np.asarray(pairs[last['index'][i]]); lo, hi = np.percentile(pair, [1, 99.5])
