@@ -15,7 +15,8 @@ from typing_extensions import get_protocol_members
 from .core import OptionError, runs_root
 from .datasets import Dataset, resolve_dataset
 from .validation import Count, Device, Fraction, NonNegative, Rate, Seed, check_options, choice
-from .siamese import HEADS, LABELLERS, LOSSES, MIXTURE, SOFT_TARGETS, TRIPLET_MARGIN, PretrainMethod, SiameseMethod
+from .siamese import (HEADS, LABELLERS, LOSSES, MIXTURE, SOFT_TARGETS, TRIPLET_MARGIN, PretrainMethod,
+                                    SiameseMethod)
 from .ssl import AUGMENT, BYOL_MOMENTUM, BYOLMethod, SimCLRMethod
 
 # %% auto #0
@@ -44,7 +45,7 @@ class PretrainConfig:
     weight_decay:float=1e-6   # weight decay of the adapted parameters (BatchNorm and biases get none)
     momentum:float=0.9        # LARS momentum
     warmup_epochs:int=0       # epochs of linear warm-up before the cosine decay of the learning rate
-    loss:str='cross'          # siamese loss: cross (each learns from the other's labels), single, soft_triplet, ssl_weighted, contralateral
+    loss:str='cross'          # siamese: cross (the other's labels), single, soft_triplet, ssl_weighted, contralateral
     pair_order:str='paper'    # siamese: pair sides as stored (paper: the side with lesion boxes first) or random
     labeller:str='gmm'        # siamese: soft labels from a Gaussian (gmm) or a Beta (bmm) mixture
     soft_target:str='distance'  # siamese: the mixture fitted on the distance D or on the head's logit z (P = 1 - h(z))

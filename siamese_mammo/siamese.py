@@ -74,8 +74,8 @@ class SiameseNet(nn.Module):
                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         "D and the logit of each pair (its first two patches), and the projections (B, k, ...) of all k patches."
         e = self.embed(x)
-        return (e[:, 0] - e[:, 1]).norm(dim=1), self.logit(e[:, 0], e[:, 1]), self.projection(e.flatten(0, 1)
-                                                                                              ).unflatten(0, e.shape[:2])
+        z = self.projection(e.flatten(0, 1)).unflatten(0, e.shape[:2])
+        return (e[:, 0] - e[:, 1]).norm(dim=1), self.logit(e[:, 0], e[:, 1]), z
 
     def both_orders(self, pairs:torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         "D, q in the stored order and q with the sides swapped, the embeddings computed once."
@@ -158,7 +158,7 @@ class GMMLabeller:
 _GMM_FITTED = ('weights', 'means', 'covariances', 'precisions_cholesky')
 
 # %% ../nbs/06_siamese.ipynb #3b73e725
-BETA_MIXTURE = dict(max_iter=10, percentiles=(5.0, 95.0), clamp=1e-3, alpha=(1.0, 2.0), beta=(2.0, 1.0))   # Arazo et al.
+BETA_MIXTURE = dict(max_iter=10, percentiles=(5.0, 95.0), clamp=1e-3, alpha=(1.0, 2.0), beta=(2.0, 1.0))   # Arazo's
 
 def beta_moments(x:np.ndarray, # values in (0, 1)
                  r:np.ndarray # (k, n) weights of each value for each component
@@ -170,7 +170,7 @@ def beta_moments(x:np.ndarray, # values in (0, 1)
     return m*common, (1 - m)*common
 
 class BetaMixtureLabeller:
-    "Two-component Beta mixture (Arazo et al. 2019) on percentile-scaled distances; P = posterior of the larger-mean one."
+    "Two-component Beta mixture (Arazo et al. 2019) on percentile-scaled distances; P: posterior of the larger mean."
     def __init__(self, max_iter:int=BETA_MIXTURE['max_iter'], percentiles:tuple=BETA_MIXTURE['percentiles'],
                  clamp:float=BETA_MIXTURE['clamp']):
         self.max_iter, self.percentiles, self.clamp = max_iter, tuple(percentiles), clamp
@@ -331,8 +331,8 @@ class MethodBase:
     def load_state_dict(self, state:dict): pass
 
 # %% ../nbs/06_siamese.ipynb #2d07dddd
-TRAINING_COLUMNS = ('index', 'd1', 'q1', 't1', 'd2', 'q2', 't2')   # per training pair, for the refit and `distances.npz`;
-# t: what each network's mixture is fitted on (D, -z or the pair's SSL loss)
+TRAINING_COLUMNS = ('index', 'd1', 'q1', 't1', 'd2', 'q2', 't2')   # per training pair (refit, `distances.npz`); t: what
+# each network's mixture is fitted on (D, -z or the pair's SSL loss)
 SCORES = ('index', 'd1', 'q1', 'q1_swapped', 'd2', 'q2', 'q2_swapped', 'pixel', 'asymmetry', 'brighter',
           'brighter_swapped', 'contrast')   # scored per evaluated pair
 ASYMMETRY = dict(sigma=1.0, percentile=90.0)   # the asymmetry floor's blur (px) and percentile: chosen on the 40-image
@@ -410,7 +410,7 @@ def evaluating(nets:list[nn.Module]):
 class SiameseMethod(MethodBase):
     ("Two Siamese networks trained on each other's soft labels (or their own, with loss='single'), with the paper's "
      "alternatives (`LOSSES`, `SOFT_TARGETS`, `LABELLERS`, `HEADS`) as options.")
-    unit, maximise, base_lr = 'pairs', True, 1e-3   # the rate is used as given (no batch scaling)
+    unit, select, maximise, base_lr = 'pairs', 'auc_q_mean', True, 1e-3   # lr used as given; select: by loss (below)
 
     def __init__(self, A:np.ndarray, # abnormal area of every pair in the store, by row
                  loss:str='cross', # one of LOSSES: cross (eqs. 3-4), single (eq. 2), soft_triplet, ssl_weighted, ...
@@ -428,11 +428,12 @@ class SiameseMethod(MethodBase):
         if soft_target == 'logit' and loss in SCORED_BY_D:
             raise OptionError(f'soft_target=logit needs a trained head (loss cross or single), not loss={loss}')
         if loss == 'ssl_weighted' and augment is None: raise OptionError('loss=ssl_weighted needs augment (the views)')
-        self.A, self.kind, self.device, self.margin, self.augment = np.asarray(A), loss, torch.device(device), margin, augment
+        self.A, self.kind, self.device = np.asarray(A), loss, torch.device(device)
+        self.margin, self.augment = margin, augment
         self.cross, self.random_order, self.soft_target = loss != 'single', pair_order == 'random', soft_target
         self.select = 'auc_d' if loss in SCORED_BY_D else 'auc_q_mean'
         self.criterion = PairNTXent()
-        projection = (lambda: SimCLRProjectionHead(EMBEDDING, EMBEDDING, 128)) if loss == 'ssl_weighted' else (lambda: None)
+        projection = lambda: SimCLRProjectionHead(EMBEDDING, EMBEDDING, 128) if loss == 'ssl_weighted' else None
         self.nets = [SiameseNet(head, loss == 'contralateral', projection()).to(self.device) for _ in range(2)]
         if loss in SCORED_BY_D:
             for net in self.nets: net.head.requires_grad_(False)
@@ -442,8 +443,8 @@ class SiameseMethod(MethodBase):
     @classmethod
     def from_config(cls, cfg, store, device) -> SiameseMethod:
         "The two networks of a run, with the labellers (and, for ssl_weighted, the views) made from its options."
-        labeller = (partial(GMMLabeller, cfg.gmm_max_iter, cfg.gmm_tol, cfg.gmm_reg_covar, cfg.seed) if cfg.labeller == 'gmm'
-                    else partial(LABELLERS[cfg.labeller], cfg.gmm_max_iter))
+        labeller = (partial(GMMLabeller, cfg.gmm_max_iter, cfg.gmm_tol, cfg.gmm_reg_covar, cfg.seed)
+                    if cfg.labeller == 'gmm' else partial(LABELLERS[cfg.labeller], cfg.gmm_max_iter))
         augment = None
         if cfg.loss == 'ssl_weighted':
             from siamese_mammo.ssl import SSLMethod, mammo_augment   # (ssl imports this module)
@@ -462,7 +463,7 @@ class SiameseMethod(MethodBase):
         return [net(x) for net in self.nets]
 
     def _target(self, out) -> torch.Tensor:
-        "What a network's mixture is fitted on, per pair, detached: D, -z (the normal component has the smaller mean), or l."
+        "What a network's mixture is fitted on, per pair, detached: D, -z (normal: the smaller mean), or the SSL loss."
         d, logit, z = out
         if self.kind == 'ssl_weighted': return self.criterion(z[:, 0], z[:, 1]).detach()
         return (-logit if self.soft_target == 'logit' else d).detach()
@@ -551,7 +552,8 @@ TARGET_NAMES = dict(distance='D', logit='-z', ssl_weighted='l(p1, p2)')   # what
 
 def _target_name(config:dict) -> str:
     "The name of what a run's mixtures were fitted on."
-    return TARGET_NAMES['ssl_weighted' if config.get('loss') == 'ssl_weighted' else config.get('soft_target', 'distance')]
+    loss, target = config.get('loss'), config.get('soft_target', 'distance')
+    return TARGET_NAMES['ssl_weighted' if loss == 'ssl_weighted' else target]
 
 def figure4(run_dir:str, # a finished siamese run (metrics.json, distances.npz)
             store_dir:str, # the prepared dataset it trained on

@@ -22,8 +22,9 @@ def outcome(run_dir) -> dict:
     return dict(history=history, test=m['test'], floors=m['floors'], best=(m['best_epoch'], m['best_val']))
 
 ALTERNATIVES = {'bmm': ['--labeller', 'bmm'], 'logit': ['--soft-target', 'logit'], 'abs_diff': ['--head', 'abs_diff'],
-                'soft_triplet': ['--loss', 'soft_triplet', '--margin', '0.5'], 'ssl_weighted': ['--loss', 'ssl_weighted'],
-                'contralateral': ['--loss', 'contralateral']}   # the paper's alternatives and the variant (06_siamese)
+                'soft_triplet': ['--loss', 'soft_triplet', '--margin', '0.5'],
+                'ssl_weighted': ['--loss', 'ssl_weighted'],
+                'contralateral': ['--loss', 'contralateral']}   # the paper's alternatives, the variant (06_siamese)
 RESUMED = {'simclr': ['--method', 'simclr'], 'byol': ['--method', 'byol'],
            'siamese': ['--pair-order', 'random'],   # random sides: the draws must resume too
            **{k: ['--pair-order', 'random', *v] for k, v in ALTERNATIVES.items()}}
