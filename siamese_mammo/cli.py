@@ -51,6 +51,8 @@ STAGES = {   # name: (help, the function or dataclass whose parameters are the s
     'paper': ("regenerate the paper's tables and figures for the given datasets", 'paper:reproduce'),
     'reproduce': ("the paper's claim on real mini-MIAS pairs: both protocols, floors, both pair orders, intervals over "
                   "women, Table 2", 'reproduction:reproduce'),
+    'alternatives': ("what the paper tried (and a variant), one budget, both pair orders beside the floors: Table 5",
+                     'alternatives:alternatives'),
 }
 
 def stage_target(stage:str):
@@ -80,7 +82,8 @@ def _pretrain(args):
         print(f"{cfg.method} on {cfg.dataset}: test {result['select']} {result['test'][result['select']]:.3f} "
               f"(best epoch {result['best_epoch']}); metrics, checkpoint and encoders in {cfg.out_dir()}")
 
-NOTEBOOKS = {'paper': '10_paper.ipynb', 'reproduce': '12_reproduction.ipynb'}   # stages run as a notebook
+NOTEBOOKS = {'paper': '10_paper.ipynb', 'reproduce': '12_reproduction.ipynb',
+             'alternatives': '13_alternatives.ipynb'}   # stages run as a notebook
 
 def _notebook(args):
     "Run the stage's notebook through papermill (executed copy under the runs root) and say where the results are."
@@ -94,7 +97,7 @@ def _notebook(args):
     print(f"tables and figures in {params['out'] or 'the runs folder'}; executed notebook {executed}")
 
 RUNNERS = {'synth': _synth, 'prepare': _run, 'pretrain': _pretrain, 'sweep': _table, 'evaluate': _table,
-           'paper': _notebook, 'reproduce': _notebook}
+           'paper': _notebook, 'reproduce': _notebook, 'alternatives': _notebook}
 
 def build_parser(stage:str|None=None # the stage whose options are added (its module is imported)
                 ) -> argparse.ArgumentParser:
