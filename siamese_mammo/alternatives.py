@@ -6,7 +6,6 @@
 from __future__ import annotations
 import json, time
 from pathlib import Path
-import numpy as np
 import pandas as pd
 from .core import OptionError, atomic_write, runs_root
 from .validation import Device, Seed, check_options, read_json
@@ -14,7 +13,7 @@ from .siamese import SCORED_BY_D, average_auc, both_orders
 from .sweep import run_notebook, run_seconds
 from .paper import commit, write_table
 from .reproduction import (FLOORS, PROTOCOL, prepare_real, reproduction_dirs, run_config, score_pairs,
-                                        women_intervals)
+                                        split_counts, women_intervals)
 
 # %% auto #0
 __all__ = ['VARIANTS', 'ABLATION', 'options_text', 'train_variants', 'pair_score', 'table5', 'alternatives']
@@ -54,11 +53,11 @@ def train_variants(dataset:str, root:Path|str|None, runs:Path, budget:dict, seed
 def pair_score(run_dir:Path|str) -> tuple[str, pd.DataFrame]:
     "The name of a run's pair score and, per pair index, that score in the paper's order and order-invariant."
     pairs = score_pairs(run_dir).set_index('index')
-    if run_config(run_dir).loss in SCORED_BY_D: name, paper = 'D', (pairs.d1 + pairs.d2)/2; invariant = paper
-    else:
-        orders = both_orders(pairs.q.to_numpy(), pairs.q_swapped.to_numpy())
-        name, paper, invariant = '1 - q', orders[''], orders['_mean']
-    return name, pd.DataFrame(dict(paper=np.asarray(paper), invariant=np.asarray(invariant)), index=pairs.index)
+    if run_config(run_dir).loss in SCORED_BY_D:
+        d = ((pairs.d1 + pairs.d2)/2).to_numpy()
+        return 'D', pd.DataFrame(dict(paper=d, invariant=d), index=pairs.index)
+    orders = both_orders(pairs.q.to_numpy(), pairs.q_swapped.to_numpy())
+    return '1 - q', pd.DataFrame(dict(paper=orders[''], invariant=orders['_mean']), index=pairs.index)
 
 # %% ../nbs/13_alternatives.ipynb #093f0aad
 def _best_floor(floors:pd.DataFrame) -> str:
@@ -66,11 +65,10 @@ def _best_floor(floors:pd.DataFrame) -> str:
     val = floors[floors.split == 'val']
     return max(FLOORS, key=lambda f: average_auc(val[f].to_numpy(), val.A.to_numpy()))
 
-def _validation(run_dir:Path, score:str) -> tuple[float, float, int]:
-    "The run's validation AUCs in the paper's order and invariant at its selected epoch, and that epoch."
-    m = read_json(Path(run_dir)/'metrics.json'); h = m['history'][m['best_epoch']]
-    if score == 'D': return h['val_auc_d'], h['val_auc_d'], m['best_epoch']
-    return h['val_auc_q'], h['val_auc_q_mean'], m['best_epoch']
+def _validation(metrics:dict, score:str) -> tuple[float, float]:
+    "A run's validation AUCs in the paper's order and order-invariant at its selected epoch (its metrics.json)."
+    h = metrics['history'][metrics['best_epoch']]
+    return (h['val_auc_d'],)*2 if score == 'D' else (h['val_auc_q'], h['val_auc_q_mean'])
 
 def table5(runs:dict[str, Path], # row -> its finished run
            floors:pd.DataFrame, # `score_pairs(..., trained=False)` of the first run
@@ -88,17 +86,16 @@ def table5(runs:dict[str, Path], # row -> its finished run
     aucs, by = aucs.set_index('score'), diffs.set_index(['score', 'floor'])
     rows = []
     for name, (score, _) in scored.items():
-        val_paper, val, epoch = _validation(runs[name], score)
-        m = read_json(runs[name]/'metrics.json')
+        m = read_json(runs[name]/'metrics.json'); val_paper, val = _validation(m, score)
         rows.append(dict(row=name, options=options_text(VARIANTS[name][0]), paper_verdict=VARIANTS[name][1],
-                         score=score, best_epoch=epoch, val_paper=val_paper, val=val,
+                         score=score, best_epoch=m['best_epoch'], val_paper=val_paper, val=val,
                          test_paper=aucs.auc[f'{name} (paper order)'], test=aucs.auc[name], test_lo=aucs.lo[name],
                          test_hi=aucs.hi[name], best_floor=best, minus_floor=by.difference[(name, best)],
                          minus_lo=by.lo[(name, best)], minus_hi=by.hi[(name, best)],
                          loss=m['history'][-1].get('loss'), seconds=run_seconds(m)))
     val = floors[floors.split == 'val']
     for f in FLOORS:
-        rows.append(dict(row=f'floor: {f}', options='no training', score=f,
+        rows.append(dict(row=f'floor: {f}', options='no training', paper_verdict='', score=f,
                          val=average_auc(val[f].to_numpy(), val.A.to_numpy()), test=aucs.auc[f], test_lo=aucs.lo[f],
                          test_hi=aucs.hi[f]))
     return pd.DataFrame(rows), diffs
@@ -114,11 +111,6 @@ def _sources(datasets:str, raw:str|None, preset:str, data_dir:str|None, runs_dir
         name = Path(raw).resolve().name
         out.append((name, dataset, root, runs_root(runs_dir)/'alternatives'/name))
     return out
-
-def _counts(floors:pd.DataFrame) -> dict:
-    "Pairs, lesion pairs (A > 0) and women per split."
-    return {s: dict(pairs=int(len(g)), lesion_pairs=int((g.A > 0).sum()), women=int(g.woman.nunique()))
-            for s, g in floors.groupby('split')}
 
 def alternatives(datasets:str='synth96', # comma-separated prepared datasets (synth96: the development seed)
                  raw:str|None=None, # a mini-MIAS folder, prepared as the reproduction does; None: none
@@ -141,7 +133,8 @@ def alternatives(datasets:str='synth96', # comma-separated prepared datasets (sy
         if not done: continue
         floors = score_pairs(next(iter(done.values())), trained=False, device=device)
         table, d = table5(done, floors, budget['resamples'], seed)
-        tables.append(table.assign(data=label)); diffs.append(d.assign(data=label)); counts[label] = _counts(floors)
+        tables.append(table.assign(data=label)); diffs.append(d.assign(data=label))
+        counts[label] = split_counts(floors)
     if not tables: raise OptionError(f'no row has a finished run: {failures}')
     command = (f"siamese-mammo alternatives --datasets {datasets}" + (f' --raw {Path(raw).name}' if raw else '') +
                f' --preset {preset} --seed {seed}')

@@ -48,7 +48,7 @@ class PretrainConfig:
     loss:str='cross'          # siamese: cross (the other's labels), single, soft_triplet, ssl_weighted, contralateral
     pair_order:str='paper'    # siamese: pair sides as stored (paper: the side with lesion boxes first) or random
     labeller:str='gmm'        # siamese: soft labels from a Gaussian (gmm) or a Beta (bmm) mixture
-    soft_target:str='distance'  # siamese: the mixture fitted on the distance D or on the head's logit z (then P is 1 - h(z))
+    soft_target:str='distance'  # siamese: mixture fitted on distance D or on the head's logit z (P is then 1 - h(z))
     head:str='concat'         # siamese: pair head on concat(e1, e2) (paper) or on |e1 - e2| (abs_diff, symmetric)
     margin:float=TRIPLET_MARGIN  # siamese, loss soft_triplet: the margin m of eq. 6
     gmm_max_iter:int=MIXTURE['max_iter']      # siamese: EM iterations of each soft-label refit (gmm or bmm)

@@ -24,7 +24,7 @@ from .paper import auc_table, commit, write_table
 # %% auto #0
 __all__ = ['PROTOCOL', 'AGAIN', 'FLOORS', 'SPLITS', 'PAPER_SHOWN', 'ARMS_SHOWN', 'SHOWN', 'reproduction_dirs', 'prepare_real',
            'train_arms', 'run_config', 'score_pairs', 'resample_women', 'interval', 'women_intervals', 'arm_scores',
-           'floor_scores', 'score_tables', 'figure', 'downstream', 'reproduce']
+           'floor_scores', 'score_tables', 'figure', 'downstream', 'split_counts', 'reproduce']
 
 # %% ../nbs/12_reproduction.ipynb #c738a1ed
 PROTOCOL = {   # the arms, budgets and seed of each preset; 'cpu' is what figures/reproduction/ reports
@@ -226,7 +226,7 @@ def _selected(tables:dict[str, pd.DataFrame], runs:Path) -> dict[str, Path]:
     return {arm: runs/arm/run_name(t[t.best].batch_size.iloc[0], t[t.best].lr.iloc[0]) for arm, t in tables.items()
             if t.best.any()}
 
-def _counts(floors:pd.DataFrame) -> dict:
+def split_counts(floors:pd.DataFrame) -> dict:
     "Pairs, lesion pairs (A > 0) and women per split."
     return {s: dict(pairs=int(len(g)), lesion_pairs=int((g.A > 0).sum()), women=int(g.woman.nunique()))
             for s, g in floors.groupby('split')}
@@ -266,7 +266,7 @@ def reproduce(raw:str|None=None, # mini-MIAS folder (Info.txt, mdbNNN.pgm); None
     summary = read_json(root/'processed'/dataset/'summary.json')
     prepared = {k: summary[k] for k in ('image_pairs', 'registered', 'excluded')}
     report = dict(command=command, commit=commit(), raw=raw.name, preset=preset, protocol=p, prepared=prepared,
-                  counts=_counts(floors),
+                  counts=split_counts(floors),
                   selected={a: Path(d).name for a, d in arms.items()}, failures=failures, tables=written,
                   training_seconds=dict(siamese=int(grid.seconds.sum()),
                                         **{m: run_seconds(read_json(d/'metrics.json')) for m, d in ssl.items()}),
