@@ -68,8 +68,10 @@ def test_resume_refuses_changed_options(data, tmp_path, cli):
     assert p.returncode == 2 and p.stderr.count('\n') == 1 and 'was trained on another patch store' in p.stderr
     assert ', now 0000000000000000)' in p.stderr
 
-def test_diverging_loss_stops_with_epoch_and_step(data, tmp_path, cli):
-    p = cli(*pretrain(data, tmp_path/'nan', '--epochs', 2, '--lr', '1e30'))
+@pytest.mark.parametrize('variant', ['siamese', *ALTERNATIVES])
+def test_diverging_loss_stops_with_epoch_and_step(data, tmp_path, cli, variant):
+    "A loss that becomes nan stops the run with one line naming where, the last good checkpoint kept (every variant)."
+    p = cli(*pretrain(data, tmp_path/'nan', '--epochs', 2, '--lr', '1e30', *ALTERNATIVES.get(variant, [])))
     last = p.stderr.strip().splitlines()[-1]   # after the progress bar
     assert p.returncode == 2 and 'Traceback' not in p.stderr and last.startswith('siamese-mammo pretrain: error: loss '
                                                                                  'is nan'), p.stderr
