@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 from .core import OptionError, atomic_write, runs_root
 from .validation import Device, Seed, check_options, read_json
-from .siamese import SCORED_BY_D, average_auc, both_orders
+from .datasets import resolve_dataset
+from .siamese import SCORED_BY_D, average_auc, both_orders, figure4
 from .sweep import run_notebook, run_seconds
 from .paper import commit, write_table
 from .reproduction import (FLOORS, PROTOCOL, prepare_real, reproduction_dirs, run_config, score_pairs,
@@ -126,13 +127,17 @@ def alternatives(datasets:str='synth96', # comma-separated prepared datasets (sy
     check_options(alternatives, locals(), dict(seed=Seed, device=Device))
     t, budget = time.time(), ABLATION[preset]
     out = Path(out or runs_root(runs_dir)/'alternatives'/'report'); out.mkdir(parents=True, exist_ok=True)
-    tables, diffs, failures, counts = [], [], [], {}
+    tables, diffs, failures, counts, figures = [], [], [], {}, {}
     for label, dataset, root, runs in _sources(datasets, raw, preset, data_dir, runs_dir, seed):
         done, failed = train_variants(dataset, root, runs, budget['run'], seed, device)
         failures += [f'{label}: {why}' for why in failed]
         if not done: continue
         floors = score_pairs(next(iter(done.values())), trained=False, device=device)
         table, d = table5(done, floors, budget['resamples'], seed)
+        if 'bmm' in done:   # the Beta mixture's Figure 4: what its soft labels look like on these distances
+            store = resolve_dataset(dataset, None if root is None else str(root)).processed
+            figure4(done['bmm'], store, out/f'figure4_bmm_{label}.png')
+            figures[f'figure4_bmm_{label}'] = str(out/f'figure4_bmm_{label}.png')
         tables.append(table.assign(data=label)); diffs.append(d.assign(data=label))
         counts[label] = split_counts(floors)
     if not tables: raise OptionError(f'no row has a finished run: {failures}')
@@ -146,6 +151,6 @@ def alternatives(datasets:str='synth96', # comma-separated prepared datasets (sy
                            'women; minus_floor: the invariant score minus the floor best on validation, paired'),
         ('differences', diffs, "each row's invariant score minus each floor, test split, paired intervals over women")]}
     report = dict(command=command, commit=commit(), preset=preset, budget=budget, counts=counts, failures=failures,
-                  tables=written, seconds=round(time.time() - t))
+                  tables=written, figures=figures, seconds=round(time.time() - t))
     with atomic_write(out/'report.json') as f: json.dump(report, f, indent=1, default=str)
     return report

@@ -20,6 +20,7 @@ def test_table5_has_every_row_and_the_floors(ablation):
     page = ablation['page']
     report = json.loads((page/'report.json').read_text())
     assert report['failures'] == [] and report['budget']['run']['epochs'] == 1, report
+    assert (page/'figure4_bmm_synth32.png').stat().st_size > 10_000   # the Beta mixture's curves
     t = pd.read_csv(page/'table5.csv')
     assert list(t.row) == [*VARIANTS, *(f'floor: {f}' for f in FLOORS)] and set(t.data) == {'synth32'}
     rows = t[~t.row.str.startswith('floor')].set_index('row')
