@@ -83,7 +83,7 @@ def _pretrain(args):
               f"(best epoch {result['best_epoch']}); metrics, checkpoint and encoders in {cfg.out_dir()}")
 
 NOTEBOOKS = {'paper': '10_paper.ipynb', 'reproduce': '12_reproduction.ipynb',
-             'alternatives': '13_alternatives.ipynb'}   # stages run as a notebook
+             'alternatives': '12a_alternatives.ipynb'}   # stages run as a notebook
 
 def _notebook(args):
     "Run the stage's notebook through papermill (executed copy under the runs root) and say where the results are."
