@@ -32,7 +32,7 @@ VARIANTS = {   # Table 5's rows: options beyond the paper's method, and the pape
 }
 ABLATION = {   # one budget for every row; 'cpu' is what figures/alternatives/ reports
     'cpu': dict(run=dict(batch_size=64, accumulate=2, lr=0.01, epochs=2, limit=1024), resamples=1000),
-    'smoke': dict(run=dict(batch_size=16, accumulate=1, lr=0.1, epochs=1, limit=128), resamples=50),   # limit: train only
+    'smoke': dict(run=dict(batch_size=16, accumulate=1, lr=0.1, epochs=1, limit=128), resamples=50),   # limit: train
 }
 
 def options_text(options:dict) -> str:
