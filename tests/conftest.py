@@ -51,7 +51,8 @@ def data(tmp_path_factory):
 # Under `pytest -n 2 --dist loadscope` each test file is one unit of work (its module fixtures made once), handed to
 # whichever worker is free in the order of the file's first test: the longest files first, so that the two workers
 # finish together instead of one waiting on the last.
-SLOW_FIRST = ['test_paper.py', 'test_reproduction.py', 'test_pretrain.py', 'test_alternatives.py', 'test_prepare.py', 'test_damaged.py']
+SLOW_FIRST = ['test_paper.py', 'test_reproduction.py', 'test_pretrain.py', 'test_alternatives.py', 'test_prepare.py',
+              'test_damaged.py']
 
 def pytest_collection_modifyitems(items):
     "Run the tests named in SLOW_FIRST before the others, in that order."
