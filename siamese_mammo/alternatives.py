@@ -127,7 +127,7 @@ def alternatives(datasets:str='synth96', # comma-separated prepared datasets (sy
     check_options(alternatives, locals(), dict(seed=Seed, device=Device))
     t, budget = time.time(), ABLATION[preset]
     out = Path(out or runs_root(runs_dir)/'alternatives'/'report'); out.mkdir(parents=True, exist_ok=True)
-    tables, diffs, failures, counts, figures = [], [], [], {}, {}
+    tables, diffs, failures, counts, figures, mixtures = [], [], [], {}, {}, {}
     for label, dataset, root, runs in _sources(datasets, raw, preset, data_dir, runs_dir, seed):
         done, failed = train_variants(dataset, root, runs, budget['run'], seed, device)
         failures += [f'{label}: {why}' for why in failed]
@@ -138,6 +138,7 @@ def alternatives(datasets:str='synth96', # comma-separated prepared datasets (sy
             store = resolve_dataset(dataset, None if root is None else str(root)).processed
             figure4(done['bmm'], store, out/f'figure4_bmm_{label}.png')
             figures[f'figure4_bmm_{label}'] = str(out/f'figure4_bmm_{label}.png')
+            mixtures[label] = {k: read_json(done['bmm']/'metrics.json')['history'][-1][k] for k in ('gmm1', 'gmm2')}
         tables.append(table.assign(data=label)); diffs.append(d.assign(data=label))
         counts[label] = split_counts(floors)
     if not tables: raise OptionError(f'no row has a finished run: {failures}')
@@ -151,6 +152,6 @@ def alternatives(datasets:str='synth96', # comma-separated prepared datasets (sy
                            'women; minus_floor: the invariant score minus the floor best on validation, paired'),
         ('differences', diffs, "each row's invariant score minus each floor, test split, paired intervals over women")]}
     report = dict(command=command, commit=commit(), preset=preset, budget=budget, counts=counts, failures=failures,
-                  tables=written, figures=figures, seconds=round(time.time() - t))
+                  tables=written, figures=figures, bmm_mixtures=mixtures, seconds=round(time.time() - t))
     with atomic_write(out/'report.json') as f: json.dump(report, f, indent=1, default=str)
     return report
