@@ -142,7 +142,8 @@ def alternatives(datasets:str='synth96', # comma-separated prepared datasets (sy
         tables.append(table.assign(data=label)); diffs.append(d.assign(data=label))
         counts[label] = split_counts(floors)
     if not tables: raise OptionError(f'no row has a finished run: {failures}')
-    command = (f"siamese-mammo alternatives --datasets {datasets or repr('')}" + (f' --raw {Path(raw).name}' if raw else '') +
+    command = (f"siamese-mammo alternatives --datasets {datasets or repr('')}" +
+               (f' --raw {Path(raw).name}' if raw else '') +
                f' --preset {preset} --seed {seed}')
     note = f"Made by `{command}` at commit {commit()}; budget {options_text(budget['run'])}"
     first = lambda t: t[['data'] + [c for c in t.columns if c != 'data']]
