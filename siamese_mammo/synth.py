@@ -18,13 +18,13 @@ from .datasets import patient_split, worst_finding
 from .validation import Count, ImageSize, Seed, check_options
 
 # %% auto #0
-__all__ = ['MM', 'DENSITY', 'KINDS', 'MASS_RADIUS_MM', 'CLUSTER_SPREAD_MM', 'MASS_PEAK', 'TEXTURE_BETA', 'FIRST', 'LAST',
-           'BREAST_COLS', 'FINDING_COLS', 'MARK_FLAGS', 'LAYOUTS', 'DEMO_SIZE', 'bilateral_fields', 'radial_spectrum',
-           'fit_beta', 'Anatomy', 'random_anatomy', 'jitter', 'outline', 'render_breast', 'random_pose', 'pose_matrix',
-           'warp', 'Finding', 'random_finding', 'lesion_patch', 'extent', 'place_lesion', 'SynthImage', 'plan_findings',
-           'synth_woman', 'mirror', 'fake_identity', 'uid', 'WomanRecord', 'woman_record', 'write_image', 'truth_of',
-           'vindr_woman', 'official_split', 'finish_vindr', 'first_lesion_numbers', 'omidb_woman', 'synth_dataset',
-           'breast_roi']
+__all__ = ['MM', 'DENSITY', 'KINDS', 'MASS_RADIUS_MM', 'CLUSTER_SPREAD_MM', 'MASS_PEAK', 'ASYMMETRY_PEAK', 'EDGE', 'LOBES',
+           'REACH', 'LESION_MIX', 'TEXTURE_BETA', 'FIRST', 'LAST', 'BREAST_COLS', 'FINDING_COLS', 'MARK_FLAGS',
+           'LAYOUTS', 'DEMO_SIZE', 'bilateral_fields', 'radial_spectrum', 'fit_beta', 'Anatomy', 'random_anatomy',
+           'jitter', 'outline', 'render_breast', 'random_pose', 'pose_matrix', 'warp', 'Finding', 'random_finding',
+           'lesion_patch', 'extent', 'place_lesion', 'SynthImage', 'plan_findings', 'synth_woman', 'mirror',
+           'fake_identity', 'uid', 'WomanRecord', 'woman_record', 'write_image', 'truth_of', 'vindr_woman',
+           'official_split', 'finish_vindr', 'first_lesion_numbers', 'omidb_woman', 'synth_dataset', 'breast_roi']
 
 # %% ../nbs/02_synth.ipynb #14e106d5
 MM = PAPER_SIZE[0]/300  # pixels per millimetre at the paper's image height
@@ -168,6 +168,7 @@ KINDS = {  # kind: (VinDr category, [(birads, P(birads), P(malignant | birads))]
     'circumscribed': ('Mass', [(3, 0.7, 0.05), (4, 0.3, 0.3)]),
     'spiculated': ('Mass', [(5, 0.8, 0.95), (4, 0.2, 0.6)]),
     'calcifications': ('Suspicious Calcification', [(4, 0.7, 0.4), (5, 0.3, 0.85)]),
+    'asymmetry': ('Focal Asymmetry', [(3, 0.6, 0.1), (4, 0.4, 0.4)]),
     'benign_mass': ('Mass', [(2, 1.0, 0.0)]),
     'benign_calcifications': ('Suspicious Calcification', [(2, 1.0, 0.0)]),
 }
@@ -196,9 +197,13 @@ def _blob(shape, cy, cx, ry, rx, theta):
     return np.hypot(u/rx, v/ry), np.arctan2(v, u)
 
 # outline (core) radius range
-MASS_RADIUS_MM = {'circumscribed': (4.5, 13.5), 'spiculated': (2.5, 6), 'benign_mass': (2, 4)}
+MASS_RADIUS_MM = {'circumscribed': (4.5, 13.5), 'spiculated': (2.5, 6), 'benign_mass': (2, 4), 'asymmetry': (3, 13)}
 CLUSTER_SPREAD_MM = (3, 8.5)  # calcification cluster radius range
-MASS_PEAK = (0.11, 0.22)      # intensity a mass adds at its centre
+# intensity a mass and an asymmetry add at the centre, set from mini-MIAS dev's contrast (see "The generator checked")
+MASS_PEAK, ASYMMETRY_PEAK = (0.08, 0.15), (0.03, 0.07)
+EDGE = {'spiculated': 0.25, 'asymmetry': 0.15}  # how soft the outline is (others 0.04)
+LOBES = {'asymmetry': 0.15}   # how irregular the outline is (others 0.07)
+REACH = {'spiculated': 4, 'asymmetry': 1.8}     # patch half-size over the radius (others 1.3)
 
 def lesion_patch(kind:str, rng:np.random.Generator, mm:float=MM) -> np.ndarray:
     "The added intensity of one lesion (`mm` pixels per millimetre), on a small square patch centred on it."
@@ -212,12 +217,12 @@ def lesion_patch(kind:str, rng:np.random.Generator, mm:float=MM) -> np.ndarray:
             out += amp*rng.uniform(0.6, 1.0)*np.exp(-r**2)
         return out
     r = rng.uniform(*MASS_RADIUS_MM[kind])*mm
-    half = int(r*(4 if kind == 'spiculated' else 1.3)) + 4
+    half = int(r*REACH.get(kind, 1.3)) + 4
     shape = (2*half + 1,)*2
     rho, phi = _blob(shape, half, half, r*rng.uniform(0.7, 1.0), r, rng.uniform(0, np.pi))
-    lobes = 1 + 0.07*np.sin(rng.integers(2, 5)*phi + rng.uniform(0, 2*np.pi))
-    edge = 0.04 if kind != 'spiculated' else 0.25
-    out = rng.uniform(*MASS_PEAK)/(1 + np.exp((rho - lobes)/edge))
+    lobes = 1 + LOBES.get(kind, 0.07)*np.sin(rng.integers(2, 5)*phi + rng.uniform(0, 2*np.pi))
+    peak = ASYMMETRY_PEAK if kind == 'asymmetry' else MASS_PEAK
+    out = rng.uniform(*peak)/(1 + np.exp((rho - lobes)/EDGE.get(kind, 0.04)))
     if kind == 'spiculated':
         y, x = np.mgrid[:shape[0], :shape[1]] - half
         for ang in rng.uniform(0, 2*np.pi, rng.integers(8, 20)):
@@ -269,15 +274,19 @@ def _benign(rng):
     side = str(rng.choice(['L', 'R']))
     return {'L': [], 'R': [], side: [str(rng.choice(['benign_mass', 'benign_calcifications']))]}
 
+# how often each kind is drawn: the classes of the 123 boxed lesions in mini-MIAS's Info.txt (CIRC and the ill-defined
+# MISC masses as circumscribed, ARCH and ASYM as asymmetry)
+LESION_MIX = {'circumscribed': 40/123, 'spiculated': 19/123, 'calcifications': 30/123, 'asymmetry': 34/123}
+
 def plan_findings(rng:np.random.Generator) -> dict:
     "Which lesions each breast gets: {'L': [kinds], 'R': [kinds]}."
     status = rng.choice(['normal', 'benign', 'abnormal'], p=[0.58, 0.08, 0.34])
     if status == 'normal': return {'L': [], 'R': []}
     if status == 'benign': return _benign(rng)
-    kinds = ['circumscribed', 'spiculated', 'calcifications']
     sides = ['L', 'R'] if rng.random() < 0.1 else [str(rng.choice(['L', 'R']))]
     plan = {'L': [], 'R': []}
-    for s in sides: plan[s] = [str(k) for k in rng.choice(kinds, rng.choice([1, 2], p=[0.85, 0.15]), replace=False)]
+    for s in sides: plan[s] = [str(k) for k in rng.choice(list(LESION_MIX), rng.choice([1, 2], p=[0.85, 0.15]),
+                                                         replace=False, p=list(LESION_MIX.values()))]
     return plan
 
 # %% ../nbs/02_synth.ipynb #0860661d
@@ -431,7 +440,8 @@ def finish_vindr(out:Path, parts:list, seed:int):
                [dict(r, split=split[r['study_id']]) for f, _, _ in parts for r in f])
 
 # %% ../nbs/02_synth.ipynb #a74a86b3
-MARK_FLAGS = {'Mass': 'Mass', 'Suspicious Calcification': 'SuspiciousCalcifications'}
+MARK_FLAGS = {'Mass': 'Mass', 'Suspicious Calcification': 'SuspiciousCalcifications',
+              'Focal Asymmetry': 'FocalAsymmetry'}
 
 def _marks(findings:list, lesion_ids:list) -> dict:
     "IMAGEDB marks of one image: a box per finding, linked to its NBSS lesion."

@@ -22,15 +22,21 @@ from siamese_mammo.reproduction import interval, resample_women
 
 RADII = (8, 16, 24, 48)
 
-def lesion_contrast(store) -> dict:
-    ("Median brightness of each labelled lesion patch over its partner at the same place, within disks of growing "
-     "radius.")
+def lesion_differences(store) -> tuple[np.ndarray, np.ndarray]:
+    ("The row of each labelled lesion patch followed by its partner, and the lesion's mean brightness over the "
+     "partner within each radius of RADII (lesions x radii).")
     lab, x = store.labelled_table, np.asarray(store.labelled).astype(np.float32)/65535
     ab = lab.abnormal.to_numpy()
     first = np.flatnonzero((ab[:-1] == 1) & (ab[1:] == 0))   # an abnormal row followed by its normal partner
     P = x.shape[1]; yy, xx = np.mgrid[:P, :P] - (P - 1)/2; r = np.hypot(yy, xx)
     diff = x[first] - x[first + 1]
-    return dict(lesions=len(first), **{f'r<={k}': round(float(np.median(diff[:, r <= k].mean(1))), 3) for k in RADII})
+    return first, np.stack([diff[:, r <= k].mean(1) for k in RADII], 1)
+
+def lesion_contrast(store) -> dict:
+    ("Median brightness of each labelled lesion patch over its partner at the same place, within disks of growing "
+     "radius.")
+    first, d = lesion_differences(store)
+    return dict(lesions=len(first), **{f'r<={k}': round(float(np.median(d[:, j])), 3) for j, k in enumerate(RADII)})
 
 def floors(store, resamples:int=200, seed:int=0) -> dict:
     ("Average AUCs of the pixel difference, two untrained encoders' D and the asymmetry floor over all pairs, with 95% "
