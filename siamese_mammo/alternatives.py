@@ -30,9 +30,12 @@ VARIANTS = {   # Table 5's rows: options beyond the paper's method, and the pape
     'abs_diff': (dict(head='abs_diff'), 'not in the paper (a symmetric head)'),
     'contralateral': (dict(loss='contralateral'), "not in the paper: this repository's variant"),
 }
-ABLATION = {   # one budget for every row; 'cpu' is what figures/alternatives/ reports
-    'cpu': dict(run=dict(batch_size=64, accumulate=2, lr=0.01, epochs=2, limit=1024), resamples=1000),
-    'smoke': dict(run=dict(batch_size=16, accumulate=1, lr=0.1, epochs=1, limit=128), resamples=50),   # limit: train
+# one budget for every row, and the reproduction's PROTOCOL that prepares mini-MIAS; 'cpu' is what figures/alternatives/
+# reports
+ABLATION = {
+    'cpu': dict(run=dict(batch_size=64, accumulate=2, lr=0.01, epochs=2, limit=1024), resamples=1000, prepare='cpu'),
+    'smoke': dict(run=dict(batch_size=16, accumulate=1, lr=0.1, epochs=1, limit=128), resamples=50,   # limit: train
+                  prepare='smoke'),
 }
 
 def options_text(options:dict) -> str:
@@ -102,13 +105,13 @@ def table5(runs:dict[str, Path], # row -> its finished run
     return pd.DataFrame(rows), diffs
 
 # %% ../nbs/12a_alternatives.ipynb #696e5026
-def _sources(datasets:str, raw:str|None, preset:str, data_dir:str|None, runs_dir:str|None, seed:int
+def _sources(datasets:str, raw:str|None, prepare:str, data_dir:str|None, runs_dir:str|None, seed:int
             ) -> list[tuple[str, str, Path|None, Path]]:
-    "(label, dataset, data root, runs folder) of each source of the ablation, mini-MIAS prepared if given."
+    "(label, dataset, data root, runs folder) of each source; mini-MIAS, if given, prepared by the `prepare` protocol."
     out = [(d, d, data_dir, runs_root(runs_dir)/'alternatives'/d) for d in datasets.split(',') if d.strip()]
     if raw:
         root, _ = reproduction_dirs(raw, data_dir, runs_dir)
-        dataset = prepare_real(raw, PROTOCOL['cpu' if preset == 'cpu' else 'smoke'], root, seed)
+        dataset = prepare_real(raw, PROTOCOL[prepare], root, seed)
         name = Path(raw).resolve().name
         out.append((name, dataset, root, runs_root(runs_dir)/'alternatives'/name))
     return out
@@ -128,7 +131,7 @@ def alternatives(datasets:str='synth96', # comma-separated prepared datasets (sy
     t, budget = time.time(), ABLATION[preset]
     out = Path(out or runs_root(runs_dir)/'alternatives'/'report'); out.mkdir(parents=True, exist_ok=True)
     tables, diffs, failures, counts, figures, mixtures = [], [], [], {}, {}, {}
-    for label, dataset, root, runs in _sources(datasets, raw, preset, data_dir, runs_dir, seed):
+    for label, dataset, root, runs in _sources(datasets, raw, budget['prepare'], data_dir, runs_dir, seed):
         done, failed = train_variants(dataset, root, runs, budget['run'], seed, device)
         failures += [f'{label}: {why}' for why in failed]
         if not done: continue

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 from .core import atomic_write, pick_device, runs_root, seed_everything
 from .datasets import resolve_dataset
@@ -21,8 +22,9 @@ from .siamese import auc_rows, encoder, to_input
 from .pretrain import load_encoders
 
 # %% auto #0
-__all__ = ['EVAL_SPLITS', 'TASKS', 'task_labels', 'auc', 'bootstrap_ci', 'embed', 'cached_embeddings', 'linear_head', 'probe',
-           'pixel_floor', 'untrained_embeddings', 'evaluate']
+__all__ = ['EVAL_SPLITS', 'TASKS', 'LABEL_BUDGETS', 'task_labels', 'auc', 'bootstrap_values', 'bootstrap_ci', 'embed',
+           'cached_embeddings', 'linear_head', 'probe', 'pixel_floor', 'untrained_embeddings', 'encoder_features',
+           'evaluate', 'label_draw', 'label_efficiency']
 
 # %% ../nbs/08_evaluation.ipynb #e80b50e1
 EVAL_SPLITS = ('val', 'test')
@@ -47,15 +49,19 @@ def auc(y:np.ndarray, # class index per sample
     if k is not None: return float(roc_auc_score(y == k, prob[:, k]))
     return float(np.mean([roc_auc_score(y == c, prob[:, c]) for c in range(prob.shape[1])]))
 
-def bootstrap_ci(y:np.ndarray, prob:np.ndarray, k:int|None=None, # as for `auc`
-                 n:int=1000, # resamples
-                 seed:int=0 # seed of the resampling
-                ) -> tuple[float, float]:
-    "95% interval of `auc` from resamples drawn with replacement within each class."
+def bootstrap_values(y:np.ndarray, prob:np.ndarray, k:int|None=None, # as for `auc`
+                     n:int=1000, # resamples
+                     seed:int=0 # seed of the resampling
+                    ) -> np.ndarray:
+    "`auc` of `n` resamples drawn with replacement within each class."
     rng, groups = np.random.default_rng(seed), [np.flatnonzero(y == c) for c in np.unique(y)]
     draws = np.stack([np.concatenate([rng.choice(g, len(g)) for g in groups]) for _ in range(n)])
     classes = [k] if k is not None else [1] if prob.shape[1] == 2 else range(prob.shape[1])
-    values = np.mean([auc_rows(y[draws] == c, prob[draws, c]) for c in classes], axis=0)
+    return np.mean([auc_rows(y[draws] == c, prob[draws, c]) for c in classes], axis=0)
+
+def bootstrap_ci(y:np.ndarray, prob:np.ndarray, k:int|None=None, n:int=1000, seed:int=0) -> tuple[float, float]:
+    "95% interval of `auc` from `bootstrap_values`."
+    values = bootstrap_values(y, prob, k, n, seed)
     return float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5))
 
 # %% ../nbs/08_evaluation.ipynb #07d2a78d
@@ -148,9 +154,23 @@ def _scores(probs:dict, y:np.ndarray, splits:np.ndarray, names:list, seed:int) -
             rows.append(dict(split=s, cls=str(cls), auc=auc(ys, p, k), lo=lo, hi=hi, n=counts, status='ok'))
     return rows
 
+def encoder_features(store:PatchStore, methods:str, # as `evaluate` takes them
+                     runs:Path, # the dataset's runs folder
+                     device:torch.device, seed:int=0
+                    ) -> tuple[dict[str, list[np.ndarray]], dict[str, str]]:
+    ("Each method's encoders' embeddings of the labelled patches (the untrained encoder's too), and the methods without "
+     "encoders, with why.")
+    features, missing = {}, {}
+    named = (item.strip().partition('=') for item in methods.split(',') if item.strip())
+    for m, folder in [(m, Path(f or runs/m)) for m, _, f in named]:
+        if any(folder.glob('encoder*.pt')): features[m] = list(cached_embeddings(folder, store, device).values())
+        else: missing[m] = f'not run: no encoders in {folder}'
+    features['untrained encoder'] = [untrained_embeddings(store, seed, device)]
+    return features, missing
+
 def evaluate(dataset:str, # dataset name {source}{patch}
              # runs to evaluate, each `method` (runs/{dataset}/{method}) or `method=folder`
-             methods:str='siamese,simclr,byol',
+             methods:str='siamese,simclr,byol,triplet',
              data_dir:str|None=None, # data root
              runs_dir:str|None=None, # runs root (default $SIAMESE_MAMMO_RUNS or runs/)
              epochs:int=100, # epochs of every linear head
@@ -161,13 +181,8 @@ def evaluate(dataset:str, # dataset name {source}{patch}
      "runs/{dataset}/evaluation/linear.csv.")
     check_options(evaluate, locals(), dict(epochs=Count, seed=Seed, device=Device))
     store, runs = open_store(resolve_dataset(dataset, data_dir).processed), Path(runs_dir or runs_root())/dataset
-    dev, table, rows = pick_device(device), store.labelled_table, []
-    features, missing = {}, {}
-    named = (item.strip().partition('=') for item in methods.split(',') if item.strip())
-    for m, folder in [(m, Path(f or runs/m)) for m, _, f in named]:
-        if any(folder.glob('encoder*.pt')): features[m] = list(cached_embeddings(folder, store, dev).values())
-        else: missing[m] = f'not run: no encoders in {folder}'
-    features['untrained encoder'] = [untrained_embeddings(store, seed, dev)]
+    table, rows = store.labelled_table, []
+    features, missing = encoder_features(store, methods, runs, pick_device(device), seed)
     for task, (_, names) in TASKS.items():
         idx, y = task_labels(table, task)
         splits = table.split.to_numpy()[idx]
@@ -183,4 +198,48 @@ def evaluate(dataset:str, # dataset name {source}{patch}
     out = pd.DataFrame(rows).assign(dataset=dataset)
     (runs/'evaluation').mkdir(parents=True, exist_ok=True)
     with atomic_write(runs/'evaluation'/'linear.csv', newline='') as f: out.to_csv(f, index=False)
+    return out
+
+# %% ../nbs/08_evaluation.ipynb #e3452c94
+LABEL_BUDGETS = '25,50,100,0'   # labelled training patches per head (0: all of them)
+
+def label_draw(y:np.ndarray, splits:np.ndarray, n:int, seed:int) -> np.ndarray:
+    "`splits` with all but `n` training patches (drawn stratified by class) set aside as 'unused'."
+    train = np.flatnonzero(splits == 'train')
+    if n == 0 or n >= len(train): return splits
+    keep, _ = train_test_split(train, train_size=n, stratify=y[train], random_state=seed)
+    out = splits.astype(object); out[np.setdiff1d(train, keep)] = 'unused'
+    return out
+
+def _pooled_interval(y:np.ndarray, probs:list[np.ndarray], seed:int, n:int=200) -> tuple[float, float]:
+    "95% interval of the AUC over `n` stratified test resamples of each draw's probabilities, pooled."
+    draws = [bootstrap_values(y, p, n=n, seed=seed + k) for k, p in enumerate(probs)]
+    return tuple(float(v) for v in np.percentile(np.concatenate(draws), [2.5, 97.5]))
+
+def label_efficiency(dataset:str, # dataset name {source}{patch}
+                     methods:str='siamese,simclr,byol,triplet', # as for `evaluate`
+                     budgets:str=LABEL_BUDGETS, # comma-separated labelled training patches per head (0: all)
+                     draws:int=5, # subsets drawn per budget
+                     data_dir:str|None=None, runs_dir:str|None=None, epochs:int=100, seed:int=0, device:str='auto'
+                    ) -> pd.DataFrame:
+    ("Test AUC (abnormal vs normal) of each encoder's linear head and of the pixel floor against the number of "
+     "labelled training patches; rows in runs/{dataset}/evaluation/label_efficiency.csv.")
+    check_options(label_efficiency, locals(), dict(draws=Count, epochs=Count, seed=Seed, device=Device))
+    store, runs = open_store(resolve_dataset(dataset, data_dir).processed), Path(runs_dir or runs_root())/dataset
+    features, missing = encoder_features(store, methods, runs, pick_device(device), seed)
+    idx, y = task_labels(store.labelled_table, 'abnormal')
+    splits, rows = store.labelled_table.split.to_numpy()[idx], []
+    train, test = (splits == 'train').sum(), splits == 'test'
+    for n in sorted({min(int(b), train) if int(b) else train for b in budgets.split(',')}):
+        subsets = [label_draw(y, splits, n, seed + k) for k in range(draws if n < train else 1)]
+        models = {m: [probe([f[idx] for f in fs], y, s, 2, seed, epochs=epochs)['test'] for s in subsets]
+                  for m, fs in features.items()}
+        models['raw pixels'] = [pixel_floor(store, y, s, idx)['test'] for s in subsets]
+        for m, probs in models.items():
+            lo, hi = _pooled_interval(y[test], probs, seed)
+            rows.append(dict(model=m, labels=int(n), all=n == train, draws=len(subsets),
+                             auc=float(np.mean([auc(y[test], p) for p in probs])), lo=lo, hi=hi))
+    out = pd.DataFrame(rows + [dict(model=m, status=why) for m, why in missing.items()]).assign(dataset=dataset)
+    (runs/'evaluation').mkdir(parents=True, exist_ok=True)
+    with atomic_write(runs/'evaluation'/'label_efficiency.csv', newline='') as f: out.to_csv(f, index=False)
     return out

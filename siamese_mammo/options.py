@@ -18,13 +18,16 @@ from .validation import Count, Device, Fraction, NonNegative, Rate, Seed, check_
 from .siamese import (HEADS, LABELLERS, LOSSES, MIXTURE, SOFT_TARGETS, TRIPLET_MARGIN, PretrainMethod,
                                     SiameseMethod)
 from .ssl import AUGMENT, BYOL_MOMENTUM, BYOLMethod, SimCLRMethod
+from .triplet import CLIP, TRIPLET, TRIPLET_DIM, TRIPLET_SELECT, TripletMethod
 
 # %% auto #0
 __all__ = ['METHODS', 'AtLeastOne', 'PRETRAIN_RULES', 'SMOKE', 'FREE_OPTIONS', 'method_checklist', 'PretrainConfig',
-           'parameters_cell', 'learning_rate', 'build_method', 'changed_options', 'check_resumable']
+           'parameters_cell', 'learning_rate', 'schedule_end', 'optimizer_name', 'build_method', 'changed_options',
+           'check_resumable']
 
 # %% ../nbs/05a_options.ipynb #d213c96f
-METHODS:dict[str, type[PretrainMethod]] = {'siamese': SiameseMethod, 'simclr': SimCLRMethod, 'byol': BYOLMethod}
+METHODS:dict[str, type[PretrainMethod]] = {'siamese': SiameseMethod, 'simclr': SimCLRMethod, 'byol': BYOLMethod,
+                                           'triplet': TripletMethod}
 
 def method_checklist() -> pd.DataFrame:
     "Each member of `PretrainMethod` (rows) against each registered method (columns): True where the class has it."
@@ -37,11 +40,13 @@ def method_checklist() -> pd.DataFrame:
 class PretrainConfig:
     "Options of a pretraining run; the same for the notebook, the command line and papermill."
     dataset:str='synth96'     # dataset name {source}{patch}: synth96, mias96, vindr96, vindr256, optimam96, ...
-    method:str='siamese'      # pretraining method, one of options.METHODS: siamese, simclr or byol
+    method:str='siamese'      # pretraining method, one of options.METHODS: siamese, simclr, byol or triplet
     epochs:int=50             # passes over the training set (paper: siamese 50, SSL 100)
     batch_size:int=256        # samples per forward pass (micro-batch) on each process
     accumulate:int=1          # micro-batches per optimiser step (effective batch: batch_size x accumulate x processes)
-    lr:float|None=None        # LARS learning rate; None: the method's base_lr (simclr and byol: times B/256)
+    lr:float|None=None        # learning rate; None: the method's base_lr (simclr and byol: times B/256)
+    optimizer:str|None=None   # lars or adam; None: the method's (triplet: adam, the others: lars)
+    final_lr:float|None=None  # where the cosine schedule ends; None: the method's (triplet: 1e-5), else lr/1000
     weight_decay:float=1e-6   # weight decay of the adapted parameters (BatchNorm and biases get none)
     momentum:float=0.9        # LARS momentum
     warmup_epochs:int=0       # epochs of linear warm-up before the cosine decay of the learning rate
@@ -59,6 +64,17 @@ class PretrainConfig:
     contrast:float=AUGMENT['contrast']        # simclr/byol: contrast factor drawn from [1/contrast, contrast]
     flip:float=AUGMENT['flip']                # simclr/byol: probability of each of the two flips
     ema:float=BYOL_MOMENTUM   # byol: the target's momentum at the start (cosine to 1 over the run)
+    triplet_positives:int=CLIP['positives']  # triplet: views of each anchor (its clip)
+    triplet_bilateral:bool=False  # triplet: the registered contralateral patch as one more positive
+    triplet_k1:int=TRIPLET['k1']   # triplet: the hardest positives averaged
+    triplet_k2:int=TRIPLET['k2']   # triplet: the hardest negatives, one hinge each
+    triplet_margin:float=TRIPLET['margin']   # triplet: the margin of the hinge
+    triplet_negatives:int=TRIPLET_SELECT['negatives']   # triplet: candidate negatives drawn per anchor
+    triplet_far:int=TRIPLET_SELECT['far']   # triplet: grid steps from which the same image's patch is a negative
+    triplet_dim:int=TRIPLET_DIM   # triplet: dimension of the projection the loss sees
+    triplet_degrees:float=CLIP['degrees']   # triplet: largest rotation of a view
+    triplet_shift:float=CLIP['shift']   # triplet: largest shift of a view, as a fraction of the side
+    triplet_crop:float=CLIP['crop']   # triplet: smallest crop of the same place, as a fraction of the area
     limit:int=0               # at most this many samples per split, a seeded subset (0: all)
     workers:int=0             # data-loading worker processes
     data_dir:str|None=None    # data root; None: $SIAMESE_MAMMO_DATA, else data/ in the project
@@ -88,6 +104,10 @@ PRETRAIN_RULES = dict(   # each option's type and range, checked before any work
     head=choice(*HEADS), margin=Rate,
     gmm_max_iter=Count, gmm_tol=Rate, gmm_reg_covar=Annotated[float, Field(ge=0, allow_inf_nan=False)],
     crop_scale=Annotated[float, Field(gt=0, le=1)], gamma=AtLeastOne, contrast=AtLeastOne, flip=Fraction, ema=Fraction,
+    optimizer=choice('lars', 'adam')|None, final_lr=Rate|None, triplet_positives=Count, triplet_k1=Count,
+    triplet_k2=Count, triplet_margin=Rate, triplet_negatives=Count, triplet_far=Count, triplet_dim=Count,
+    triplet_degrees=Annotated[float, Field(ge=0, le=180)], triplet_shift=Fraction,
+    triplet_crop=Annotated[float, Field(gt=0, le=1)],
     limit=NonNegative, workers=NonNegative, seed=Seed, device=Device)
 
 # %% ../nbs/05a_options.ipynb #ddf5d1f7
@@ -106,10 +126,17 @@ def parameters_cell() -> str:
 
 # %% ../nbs/05a_options.ipynb #e5afd7b1
 def learning_rate(cfg:PretrainConfig, world:int=1) -> float:
-    "The LARS learning rate of a run of `world` processes."
+    "The learning rate of a run of `world` processes."
     method = METHODS[cfg.method]
     lr = method.base_lr if cfg.lr is None else cfg.lr
     return lr*cfg.effective_batch*world/256 if method.scale_lr else lr
+
+def schedule_end(cfg:PretrainConfig, world:int=1) -> float:
+    "Where the cosine schedule ends, as a fraction of the learning rate."
+    final = METHODS[cfg.method].final_lr if cfg.final_lr is None else cfg.final_lr
+    return 1e-3 if final is None else final/learning_rate(cfg, world)
+
+def optimizer_name(cfg:PretrainConfig) -> str: return cfg.optimizer or METHODS[cfg.method].optimizer
 
 def build_method(cfg:PretrainConfig, store, device) -> PretrainMethod:
     "The registered method of `cfg.method`, made from the run's options and patch store, its networks on `device`."
@@ -119,8 +146,9 @@ FREE_OPTIONS = ('data_dir', 'run_dir', 'device', 'workers', 'resume')   # may ch
 
 def changed_options(saved:dict, now:dict) -> dict:
     ("The training options (not `FREE_OPTIONS`) whose saved value differs from the one asked for now: name -> (saved, "
-     "now).")
-    return {k: (saved.get(k), v) for k, v in now.items() if k not in FREE_OPTIONS and saved.get(k) != v}
+     "now). An option the saved run predates counts as its default, which is what such a run did.")
+    was = {f.name: saved.get(f.name, f.default) for f in fields(PretrainConfig)}
+    return {k: (was.get(k), v) for k, v in now.items() if k not in FREE_OPTIONS and was.get(k) != v}
 
 def check_resumable(saved:dict, cfg:PretrainConfig):
     "Refuse to resume a checkpoint made with different training options."

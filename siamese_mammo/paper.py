@@ -11,25 +11,35 @@ from .core import OptionError, atomic_write, runs_root
 from .validation import Device, Seed, check_options
 from .tiling import ensure_prepared
 from .sweep import PAPER_GRID, run_name, run_notebook, sweep
-from .evaluation import evaluate
+from .evaluation import evaluate, label_efficiency
 from .figures import dataset_figures
 import siamese_mammo
 
 # %% auto #0
-__all__ = ['PRESETS', 'PAPER_TABLE1', 'PAPER_AUC', 'TABLE1_NOTE', 'table1', 'auc_table', 'write_table', 'commit', 'skipped_tasks',
-           'pretrain_methods', 'linear_rows', 'write_tables', 'reproduce']
+__all__ = ['PRESETS', 'BASELINES', 'PAPER_TABLE1', 'PAPER_AUC', 'LABEL_NOTE', 'FLOOR_MODELS', 'TABLE1_NOTE', 'baseline_budget',
+           'table1', 'auc_table', 'write_table', 'commit', 'skipped_tasks', 'pretrain_methods', 'linear_rows',
+           'named_runs', 'label_rows', 'label_table', 'label_figure', 'write_tables', 'reproduce']
 
 # %% ../nbs/09a_paper.ipynb #b74d9672
 PRESETS = {
     'smoke': dict(grid=dict(batch_sizes='16,32', lrs='0.05', micro_batch=16, epochs=1, limit=64),
-                  ssl=dict(epochs=1, batch_size=16, limit=64),
-                  probe_epochs=5, figure_pairs=500),
+                  ssl=dict(epochs=1, batch_size=16, limit=64), triplet=dict(triplet_positives=2),
+                  probe_epochs=5, figure_pairs=500, label_draws=2),
     'demo': dict(grid=dict(batch_sizes='32', lrs='1e-2,1e-3', micro_batch=32, epochs=2, limit=1024),
                  ssl=dict(epochs=2, batch_size=64, limit=1024),
-                 probe_epochs=100, figure_pairs=3000),
+                 triplet=dict(batch_size=32, accumulate=2, triplet_positives=4),
+                 probe_epochs=100, figure_pairs=3000, label_draws=5),
     'paper': dict(grid=dict(PAPER_GRID, limit=0),
-                  ssl=dict(epochs=100, batch_size=256, accumulate=8, limit=0), probe_epochs=100, figure_pairs=10_000),
+                  ssl=dict(epochs=100, batch_size=256, accumulate=8, limit=0),
+                  triplet=dict(batch_size=64, accumulate=32), probe_epochs=100, figure_pairs=10_000, label_draws=10),
 }
+BASELINES = ('simclr', 'byol', 'triplet')   # the single-patch methods pretrained beside the Siamese one
+
+def baseline_budget(budget:dict, # a preset, or a reproduction protocol
+                    method:str # one of BASELINES
+                   ) -> dict:
+    "A baseline's training options: the `ssl` budget, with the triplet baseline's own `triplet` overrides for it."
+    return {**budget['ssl'], **(budget.get('triplet', {}) if method == 'triplet' else {})}
 
 # %% ../nbs/09a_paper.ipynb #ee20ba33
 PAPER_TABLE1 = {'vindr256': (2048, 1e-3, 0.722, 0.728), 'vindr96': (1024, 1e-7, 0.673, 0.689),
@@ -115,16 +125,16 @@ def _names(datasets:str) -> list[str]: return [s.strip() for s in datasets.split
 
 def pretrain_methods(d:str, p:dict, runs:Path, report:dict, data_dir:str|None, seed:int,
                      device:str) -> tuple[pd.DataFrame, dict]:
-    ("The Siamese grid of dataset `d` and its two baselines, through papermill: the sweep table and method -> "
-     "finished run folder.")
+    ("The Siamese grid of dataset `d` and its baselines, through papermill: the sweep table and method -> finished run "
+     "folder.")
     table = sweep(d, data_dir=data_dir, out=str(runs/d/'siamese'/'sweep'), seed=seed, device=device, **p['grid'])
     best = table[table.best]
     method_runs = {'siamese': runs/d/'siamese'/'sweep'/run_name(best.batch_size.iloc[0],
                                                                 best.lr.iloc[0])} if len(best) else {}
     if not len(best): report['failures'].append(f'{d}: no Siamese run with a finite validation AUC')
-    for m in ('simclr', 'byol'):
+    for m in BASELINES:
         params = dict(dataset=d, method=m, data_dir=data_dir, run_dir=str(runs/d/m), device=device, seed=seed,
-                      resume=True, **p['ssl'])
+                      resume=True, **baseline_budget(p, m))
         if why := run_notebook(runs/d/m, params): report['failures'].append(f'{d} {m}: {why}')
         else: method_runs[m] = runs/d/m
     return table, method_runs
@@ -132,9 +142,47 @@ def pretrain_methods(d:str, p:dict, runs:Path, report:dict, data_dir:str|None, s
 def linear_rows(d:str, method_runs:dict, pretrained_on:str, p:dict, runs:Path, data_dir:str|None, seed:int,
                 device:str) -> pd.DataFrame:
     "Tables 2-4 rows of dataset `d` for the encoders of `method_runs`, which were pretrained on `pretrained_on`."
-    methods = ','.join(f'{m}={r}' for m, r in method_runs.items())
-    return evaluate(d, methods, data_dir=data_dir, runs_dir=str(runs), epochs=p['probe_epochs'], seed=seed,
-                    device=device).assign(pretrained_on=pretrained_on)
+    return evaluate(d, named_runs(method_runs), data_dir=data_dir, runs_dir=str(runs), epochs=p['probe_epochs'],
+                    seed=seed, device=device).assign(pretrained_on=pretrained_on)
+
+def named_runs(method_runs:dict) -> str: return ','.join(f'{m}={r}' for m, r in method_runs.items())
+
+def label_rows(d:str, method_runs:dict, p:dict, runs:Path, data_dir:str|None, seed:int, device:str) -> pd.DataFrame:
+    "The label-efficiency curve of dataset `d` for the encoders of `method_runs` and the floors."
+    return label_efficiency(d, named_runs(method_runs), draws=p['label_draws'], data_dir=data_dir, runs_dir=str(runs),
+                            epochs=p['probe_epochs'], seed=seed, device=device)
+
+LABEL_NOTE = ('abnormal vs normal labelled patches; test AUC of linear heads trained on that many labelled training '
+              'patches (drawn stratified, mean over the draws), [95% interval over the draws and 200 test resamples '
+              'each]')
+
+def label_table(curve:pd.DataFrame # rows of `label_efficiency`, one or more datasets
+               ) -> pd.DataFrame:
+    "The label-efficiency table: a row per dataset and model, a column per number of labelled training patches."
+    done = curve[curve.auc.notna()]
+    name = lambda r: f'all ({r.labels})' if r['all'] else str(r.labels)
+    cells = done.assign(column=[name(r) for _, r in done.iterrows()], cell=[_cell(r.auc, r.lo, r.hi)
+                                                                         for _, r in done.iterrows()])
+    order = list(dict.fromkeys(cells.sort_values('labels').column))
+    wide = cells.pivot_table(index=['dataset', 'model'], columns='column', values='cell', aggfunc='first', sort=False)
+    return wide[order].reset_index().rename_axis(columns=None)
+
+def label_figure(curve:pd.DataFrame, # rows of `label_efficiency` for one dataset
+                 path:Path|str|None=None):
+    "Test AUC against the number of labelled training patches, a line per model with its 95% band."
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    for m, g in curve[curve.auc.notna()].groupby('model', sort=False):
+        g = g.sort_values('labels')
+        line, = ax.plot(g.labels, g.auc, marker='o', label=m, ls=':' if m in FLOOR_MODELS else '-')
+        ax.fill_between(g.labels, g.lo, g.hi, color=line.get_color(), alpha=0.12)
+    ax.set_xscale('log'); ax.axhline(0.5, color='k', lw=0.6, ls=':')
+    ax.set_xlabel('labelled training patches (the last point: all)'); ax.set_ylabel('test AUC, abnormal vs normal')
+    ax.set_title(str(curve.dataset.iloc[0]), fontsize=10); ax.legend(fontsize=7); fig.tight_layout()
+    if path: fig.savefig(path, dpi=150, bbox_inches='tight')
+    return fig
+
+FLOOR_MODELS = ('untrained encoder', 'raw pixels')   # the floors of every linear evaluation, drawn dotted
 
 TABLE1_NOTE = ("average AUC of 1 - q: val and test order-invariant (the mean of both orders' scores; the best run is "
                "selected on val), val_paper and test_paper in the stored order (the paper's: the side with lesion "
@@ -166,19 +214,26 @@ def reproduce(datasets:str='synth96', # comma-separated dataset names: each is p
     if not _names(datasets): raise OptionError(f'option datasets: at least one dataset name needed, e.g. synth96, got '
                                                f'{datasets!r}')
     p, runs, out = PRESETS[preset], Path(runs_dir or runs_root()), Path(out)
-    sweeps, encoders, linear, report = {}, {}, [], dict(preset=preset, figures={}, failures=[])
+    sweeps, encoders, linear, curves = {}, {}, [], []
+    report = dict(preset=preset, figures={}, failures=[])
     for d in _names(datasets) + _names(transfer): ensure_prepared(d, data_dir, seed=seed)
     for d in _names(datasets):
         sweeps[d], encoders[d] = pretrain_methods(d, p, runs, report, data_dir, seed, device)
         linear.append(linear_rows(d, encoders[d], d, p, runs, data_dir, seed, device))
         report['figures'][d] = dataset_figures(d, encoders[d], out, data_dir, n=p['figure_pairs'], seed=seed,
                                                device=device)
+        curves.append(label_rows(d, encoders[d], p, runs, data_dir, seed, device))
+        label_figure(curves[-1], out/f'label_efficiency_{d}.png')
+        report['figures'][d]['label_efficiency'] = str(out/f'label_efficiency_{d}.png')
     source = _names(datasets)[0]
     linear += [linear_rows(t, encoders[source], source, p, runs, data_dir, seed, device) for t in _names(transfer)]
     linear = pd.concat(linear, ignore_index=True)
     report['skipped'] = skipped_tasks(linear)
     also = f' --transfer {transfer}' if transfer else ''
     command = f"siamese-mammo paper --datasets {datasets}{also} --preset {preset} --seed {seed}"
-    report['tables'] = write_tables(sweeps, linear, out, f"Made by `{command}` at commit {commit()}")
+    note = f"Made by `{command}` at commit {commit()}"
+    report['tables'] = write_tables(sweeps, linear, out, note)
+    report['tables']['label_efficiency'] = str(write_table(label_table(pd.concat(curves)), out/'label_efficiency',
+                                                           f'{note}; {LABEL_NOTE}'))
     with atomic_write(out/'paper_report.json') as f: json.dump(report, f, indent=1)
     return report

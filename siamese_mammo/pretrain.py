@@ -24,12 +24,13 @@ from .datasets import Dataset
 from .validation import read_back, read_json
 from .tiling import PatchStore, open_store
 from .siamese import PretrainMethod, encoder, to_input, unwrap
-from .options import PretrainConfig, build_method, check_resumable, learning_rate
+from .options import (PretrainConfig, build_method, check_resumable, learning_rate, optimizer_name,
+                                   schedule_end)
 
 # %% auto #0
-__all__ = ['CHECKPOINT_KEYS', 'distributed', 'gather', 'open_prepared', 'PatchSet', 'split_rows', 'make_loader', 'on_device',
-           'lars', 'schedule', 'TrainingDiverged', 'autocast', 'train_epoch', 'rng_state', 'set_rng_state',
-           'save_torch', 'store_id', 'another_store', 'write_metrics', 'Run', 'setup', 'model_state',
+__all__ = ['OPTIMIZERS', 'CHECKPOINT_KEYS', 'distributed', 'gather', 'open_prepared', 'PatchSet', 'split_rows', 'make_loader',
+           'on_device', 'lars', 'adam', 'schedule', 'TrainingDiverged', 'autocast', 'train_epoch', 'rng_state',
+           'set_rng_state', 'save_torch', 'store_id', 'another_store', 'write_metrics', 'Run', 'setup', 'model_state',
            'load_model_state', 'save_checkpoint', 'restore', 'begin', 'metrics', 'end_epoch', 'finish', 'train',
            'load_encoders']
 
@@ -119,9 +120,16 @@ def lars(net:nn.Module, lr:float, weight_decay:float=1e-6, momentum:float=0.9) -
     return LARS([dict(params=decay, weight_decay=weight_decay), dict(params=no_decay, weight_decay=0.0)], lr=lr,
                 momentum=momentum)
 
-def schedule(opt:torch.optim.Optimizer, steps:int, warmup:int=0) -> CosineWarmupScheduler:
-    "Cosine decay of the learning rate over `steps` optimiser steps after `warmup` steps of linear warm-up."
-    return CosineWarmupScheduler(opt, warmup_epochs=warmup, max_epochs=steps)
+def adam(net:nn.Module, lr:float, weight_decay:float=1e-6, momentum:float=0.9) -> torch.optim.Adam:
+    "Adam over `net` (the triplet baseline's optimiser; `momentum` is LARS's and unused)."
+    return torch.optim.Adam(net.parameters(), lr=lr, weight_decay=weight_decay)
+
+OPTIMIZERS = {'lars': lars, 'adam': adam}   # the `optimizer` option
+
+def schedule(opt:torch.optim.Optimizer, steps:int, warmup:int=0, end:float=1e-3) -> CosineWarmupScheduler:
+    ("Cosine decay of the learning rate over `steps` optimiser steps, after `warmup` steps of linear warm-up, to `end` "
+     "times the rate.")
+    return CosineWarmupScheduler(opt, warmup_epochs=warmup, max_epochs=steps, end_value=end)
 
 # %% ../nbs/05_pretrain.ipynb #c31f27bb
 class TrainingDiverged(DatasetError):
@@ -238,9 +246,10 @@ def setup(cfg:PretrainConfig) -> Run:
                                        unit),
                               cfg.batch_size, rank, world, s == 'train', cfg.seed, cfg.workers, device.type == 'cuda')
                for s in ('train', 'val', 'test')}
-    opts = [lars(n, learning_rate(cfg, world), cfg.weight_decay, cfg.momentum) for n in method.nets]
+    opts = [OPTIMIZERS[optimizer_name(cfg)](n, learning_rate(cfg, world), cfg.weight_decay, cfg.momentum)
+            for n in method.nets]
     per_epoch = math.ceil(len(loaders['train'])/cfg.accumulate)
-    scheds = [schedule(o, cfg.epochs*per_epoch, cfg.warmup_epochs*per_epoch) for o in opts]
+    scheds = [schedule(o, cfg.epochs*per_epoch, cfg.warmup_epochs*per_epoch, schedule_end(cfg, world)) for o in opts]
     return Run(cfg, cfg.out_dir(), device, rank, world, method, opts, scheds, loaders, cfg.epochs*per_epoch,
                dict(epoch=0, history=[], best=None, best_epoch=None, floors=None), store_id(ds.processed))
 

@@ -18,8 +18,9 @@ from .siamese import average_auc, both_orders, pair_scores
 from .options import PretrainConfig
 from .pretrain import PatchSet, load_model_state, make_loader, on_device, setup
 from .sweep import run_name, run_notebook, run_seconds, sweep
-from .evaluation import evaluate
-from .paper import auc_table, commit, write_table
+from .evaluation import evaluate, label_efficiency
+from .paper import (BASELINES, LABEL_NOTE, auc_table, baseline_budget, commit, label_figure, label_table,
+                                 named_runs, write_table)
 
 # %% auto #0
 __all__ = ['PROTOCOL', 'AGAIN', 'FLOORS', 'SPLITS', 'PAPER_SHOWN', 'ARMS_SHOWN', 'SHOWN', 'reproduction_dirs', 'prepare_real',
@@ -31,11 +32,14 @@ PROTOCOL = {   # the arms, budgets and seed of each preset; 'cpu' is what figure
     'cpu': dict(size=(1152, 896), patch=96, limit=0,
                 arms={'paper': dict(batch_sizes='64,256', lrs='1e-3,1e-5,1e-7', micro_batch=64, epochs=2),
                       'trainable': dict(batch_sizes='128', lrs='0.01,0.1,1', micro_batch=64, epochs=4)},
-                ssl=dict(epochs=3, batch_size=64, accumulate=4), probe_epochs=100, resamples=1000),
+                ssl=dict(epochs=3, batch_size=64, accumulate=4), triplet=dict(batch_size=32, accumulate=8,
+                                                                              triplet_positives=4),
+                probe_epochs=100, resamples=1000, label_draws=10),
     'smoke': dict(size=(288, 224), patch=32, limit=64,
                   arms={'paper': dict(batch_sizes='16', lrs='1e-3', micro_batch=16, epochs=1),
                         'trainable': dict(batch_sizes='16', lrs='0.1', micro_batch=16, epochs=1)},
-                  ssl=dict(epochs=1, batch_size=16), probe_epochs=5, resamples=50),
+                  ssl=dict(epochs=1, batch_size=16), triplet=dict(triplet_positives=2), probe_epochs=5,
+                  resamples=50, label_draws=2),
 }
 
 def reproduction_dirs(raw:Path|str, # the mini-MIAS folder (Info.txt and mdbNNN.pgm)
@@ -61,9 +65,9 @@ def train_arms(dataset:str, protocol:dict, root:Path, runs:Path, seed:int=0, dev
         tables[arm] = sweep(dataset, limit=protocol['limit'], data_dir=str(root), out=str(runs/arm), seed=seed,
                             device=device, **grid)
     ssl = {}
-    for m in ('simclr', 'byol'):
+    for m in BASELINES:
         params = dict(dataset=dataset, method=m, data_dir=str(root), run_dir=str(runs/m), device=device, seed=seed,
-                      resume=True, limit=protocol['limit'], **protocol['ssl'])
+                      resume=True, limit=protocol['limit'], **baseline_budget(protocol, m))
         if why := run_notebook(runs/m, params): failures.append(f'{m}: {why}')
         else: ssl[m] = runs/m
     return tables, ssl, failures
@@ -213,12 +217,14 @@ def figure(scores:pd.DataFrame, # `score_tables`' first table
 
 # %% ../nbs/12_reproduction.ipynb #bb25f61c
 def downstream(dataset:str, arms:dict[str, Path], ssl:dict[str, Path], root:Path, runs:Path, epochs:int=100,
-               seed:int=0, device:str='auto') -> pd.DataFrame:
-    "Table 2 on the reproduction's labelled patches: each arm's selected Siamese run, SimCLR, BYOL and the floors."
-    named = {f'siamese ({arm})': d for arm, d in arms.items()} | ssl
-    linear = evaluate(dataset, ','.join(f'{m}={d}' for m, d in named.items()), data_dir=str(root), runs_dir=str(runs),
-                      epochs=epochs, seed=seed, device=device)
-    return auc_table(linear.assign(pretrained_on=dataset), 'abnormal')
+               seed:int=0, device:str='auto', draws:int=10) -> tuple[pd.DataFrame, pd.DataFrame]:
+    ("Table 2 on the reproduction's labelled patches (each arm's selected Siamese run, the baselines and the floors), "
+     "and their label-efficiency curve.")
+    named = named_runs({f'siamese ({arm})': d for arm, d in arms.items()} | ssl)
+    linear = evaluate(dataset, named, data_dir=str(root), runs_dir=str(runs), epochs=epochs, seed=seed, device=device)
+    curve = label_efficiency(dataset, named, draws=draws, data_dir=str(root), runs_dir=str(runs), epochs=epochs,
+                             seed=seed, device=device)
+    return auc_table(linear.assign(pretrained_on=dataset), 'abnormal'), curve
 
 # %% ../nbs/12_reproduction.ipynb #f754801d
 def _selected(tables:dict[str, pd.DataFrame], runs:Path) -> dict[str, Path]:
@@ -255,14 +261,16 @@ def reproduce(raw:str|None=None, # mini-MIAS folder (Info.txt, mdbNNN.pgm); None
     grid = pd.concat([t.assign(arm=arm) for arm, t in tables.items()], ignore_index=True)
     command = f'siamese-mammo reproduce --raw {raw.name} --preset {preset} --seed {seed}'
     note = f'Made by `{command}` at commit {commit()}'
+    table2, curve = downstream(dataset, arms, ssl, root, runs, p['probe_epochs'], seed, device, p['label_draws'])
     written = {name: str(write_table(table, out/name, f'{note}; {why}')) for name, table, why in [
         ('scores', scores, 'average AUC over cutoffs of A, 95% intervals over women (paired resamples)'),
         ('differences', differences, 'average AUC of the score minus that of the floor, paired intervals over women'),
         ('grid', grid, 'every run of both arms; val and test order-invariant (mean of both orders), *_paper in the '
                        'stored order'),
-        ('table2', downstream(dataset, arms, ssl, root, runs, p['probe_epochs'], seed, device),
-         'abnormal vs normal labelled patches, linear heads, test AUC [95% bootstrap interval]')]}
+        ('table2', table2, 'abnormal vs normal labelled patches, linear heads, test AUC [95% bootstrap interval]'),
+        ('label_efficiency', label_table(curve), LABEL_NOTE)]}
     figure(scores, out/'reproduction.png'); written['figure'] = str(out/'reproduction.png')
+    label_figure(curve, out/'label_efficiency.png'); written['label_figure'] = str(out/'label_efficiency.png')
     summary = read_json(root/'processed'/dataset/'summary.json')
     prepared = {k: summary[k] for k in ('image_pairs', 'registered', 'excluded')}
     report = dict(command=command, commit=commit(), raw=raw.name, preset=preset, protocol=p, prepared=prepared,

@@ -111,6 +111,11 @@ class GMMLabeller:
         self.options = dict(n_components=2, max_iter=max_iter, tol=tol, reg_covar=reg_covar, random_state=seed)
         self.gmm, self.lo, self.scale = None, 0.0, 1.0
 
+    @classmethod
+    def from_config(cls, cfg) -> GMMLabeller:
+        "The labeller of a run's options (`gmm_*`, seed)."
+        return cls(cfg.gmm_max_iter, cfg.gmm_tol, cfg.gmm_reg_covar, cfg.seed)
+
     def _normalise(self, d): return ((np.asarray(d, dtype=np.float64) - self.lo)/self.scale).reshape(-1, 1)
 
     def fit(self, d:np.ndarray):
@@ -175,6 +180,11 @@ class BetaMixtureLabeller:
                  clamp:float=BETA_MIXTURE['clamp']):
         self.max_iter, self.percentiles, self.clamp = max_iter, tuple(percentiles), clamp
         self.alpha = None
+
+    @classmethod
+    def from_config(cls, cfg) -> BetaMixtureLabeller:
+        "The labeller of a run's options (`gmm_max_iter` sets the EM iterations)."
+        return cls(cfg.gmm_max_iter)
 
     def _unit(self, d): return np.clip((np.asarray(d, dtype=np.float64) - self.lo)/self.scale, self.clamp,
                                        1 - self.clamp)
@@ -259,17 +269,18 @@ class PairNTXent(NTXentLoss):
     def forward(self, a:torch.Tensor, b:torch.Tensor) -> torch.Tensor: return super().forward(a, b).view(2, -1).mean(0)
 
 def ssl_weighted_loss(z:torch.Tensor, # (B, 6, k) projections of p1, p2, v11, v12, v21, v22
-                      p:torch.Tensor, criterion:Callable=PairNTXent()) -> torch.Tensor:
+                      p:torch.Tensor, criterion:Callable|None=None) -> torch.Tensor:
     "Eq. 7: P x the same-patch view losses + (1 - P) x the cross-patch view losses, averaged over the batch."
+    criterion = criterion or PairNTXent()
     v11, v12, v21, v22 = z[:, 2], z[:, 3], z[:, 4], z[:, 5]
     same = (criterion(v11, v12) + criterion(v21, v22))/2
     cross = (criterion(v11, v21) + criterion(v11, v22) + criterion(v12, v21) + criterion(v12, v22))/4
     return (p*same + (1 - p)*cross).mean()
 
 def contralateral_loss(z:torch.Tensor, # (B, 2, k) embeddings of p1, p2
-                       p:torch.Tensor, criterion:Callable=PairNTXent()) -> torch.Tensor:
+                       p:torch.Tensor, criterion:Callable|None=None) -> torch.Tensor:
     "The variant: NT-Xent with each patch's registered contralateral patch as its positive, pairs weighted by 1 - P."
-    return ((1 - p)*criterion(z[:, 0], z[:, 1])).mean()
+    return ((1 - p)*(criterion or PairNTXent())(z[:, 0], z[:, 1])).mean()
 
 # %% ../nbs/06_siamese.ipynb #a553777b
 CUTOFFS = np.linspace(0, 1, 102)[1:-1]
@@ -300,7 +311,9 @@ class PretrainMethod(Protocol):
     unit:str               # what a sample is: 'pairs' (N, 2, P, P) or 'singles' (P, P)
     select:str             # the validation metric that picks the best epoch
     maximise:bool          # whether a higher `select` is better
-    base_lr:float          # the LARS learning rate when the run gives none
+    base_lr:float          # the learning rate when the run gives none
+    final_lr:float|None    # where the cosine schedule ends when the run gives none (None: 1/1000 of the rate)
+    optimizer:str          # the optimiser a run gets unless it names one: 'lars' or 'adam'
     scale_lr:bool          # whether that rate is scaled by the effective batch / 256 (SimCLR, BYOL)
     nets:list[nn.Module]   # the networks the loop optimises, one LARS each (wrapped by DDP when distributed)
 
@@ -321,7 +334,7 @@ class PretrainMethod(Protocol):
 
 class MethodBase:
     "The optional hooks of `PretrainMethod`, each doing nothing; a method overrides what it needs."
-    scale_lr = False
+    scale_lr, final_lr, optimizer = False, None, 'lars'
     def begin(self, batches:Iterable, gather:Gather=_same) -> dict: return {}
     def floors(self, batches:Iterable, gather:Gather=_same) -> dict: return {}
     def after_step(self, step:int, steps:int): pass
@@ -443,8 +456,7 @@ class SiameseMethod(MethodBase):
     @classmethod
     def from_config(cls, cfg, store, device) -> SiameseMethod:
         "The two networks of a run, with the labellers (and, for ssl_weighted, the views) made from its options."
-        labeller = (partial(GMMLabeller, cfg.gmm_max_iter, cfg.gmm_tol, cfg.gmm_reg_covar, cfg.seed)
-                    if cfg.labeller == 'gmm' else partial(LABELLERS[cfg.labeller], cfg.gmm_max_iter))
+        labeller = partial(LABELLERS[cfg.labeller].from_config, cfg)
         augment = None
         if cfg.loss == 'ssl_weighted':
             from siamese_mammo.ssl import SSLMethod, mammo_augment   # (ssl imports this module)
@@ -468,10 +480,11 @@ class SiameseMethod(MethodBase):
         if self.kind == 'ssl_weighted': return self.criterion(z[:, 0], z[:, 1]).detach()
         return (-logit if self.soft_target == 'logit' else d).detach()
 
-    def _keep(self, index, outputs):
+    def _keep(self, index, outputs, targets):
         "Remember this micro-batch's D, q and mixture target of both networks for the end-of-epoch refit."
         self._seen.append((index, *[t.detach().float() for out in outputs
-                                    for t in (out[0], torch.sigmoid(out[1]), self._target(out))]))
+                                    for out, target in zip(outputs, targets)
+                                    for t in (out[0], torch.sigmoid(out[1]), target)]))
 
     def _refit(self, gather) -> dict:
         "Fit both labellers on the kept targets of all ranks; keep them, by pair index, as the epoch's `artifacts`."
@@ -485,7 +498,9 @@ class SiameseMethod(MethodBase):
     def begin(self, batches:Iterable, gather:Callable=lambda a: a) -> dict:
         "The initial pass: the untrained networks' targets, in training mode, fit the first mixtures."
         for net in self.nets: net.train()
-        for x, index in batches: self._keep(index, self._forward(x))
+        for x, index in batches:
+            outputs = self._forward(x)
+            self._keep(index, outputs, [self._target(out) for out in outputs])
         return self._refit(gather)
 
     def _network_loss(self, out, p:torch.Tensor) -> torch.Tensor:
@@ -500,9 +515,10 @@ class SiameseMethod(MethodBase):
         "The mean of both networks' losses on one micro-batch (its pairs' sides drawn at random if so chosen)."
         if self.random_order: x = swap_sides(x, torch.rand(len(x), device=x.device) < 0.5)
         outputs = self._forward(self._inputs(x))
-        self._keep(index, outputs)
-        p = [torch.as_tensor(lab.posterior(self._target(out).float().cpu().numpy()), dtype=torch.float32,
-                             device=x.device) for lab, out in zip(self.labellers, outputs)]
+        targets = [self._target(out) for out in outputs]
+        self._keep(index, outputs, targets)
+        p = [torch.as_tensor(lab.posterior(t.float().cpu().numpy()), dtype=torch.float32, device=x.device)
+             for lab, t in zip(self.labellers, targets)]
         return sum(self._network_loss(out, pk) for out, pk in zip(outputs, teach(*p, self.cross)))/2
 
     def end_epoch(self, gather:Callable=lambda a: a) -> dict: return self._refit(gather)

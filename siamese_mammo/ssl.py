@@ -105,9 +105,13 @@ class SSLMethod(MethodBase):
         x = x.unsqueeze(1)
         return self.augment(x), self.augment(x)
 
+    def _loss(self, x:torch.Tensor, rows:torch.Tensor, wrap:Callable=lambda n: n) -> tuple[torch.Tensor, torch.Tensor]:
+        "(The method's loss on two views of one micro-batch, embeddings of the first)."
+        return self.pair_loss(*self.views(x), wrap)
+
     def loss(self, x:torch.Tensor, rows:torch.Tensor) -> torch.Tensor:
-        "The method's loss on two views of one micro-batch."
-        loss, h = self.pair_loss(*self.views(x))
+        "The method's loss on one micro-batch, its embeddings' spread kept for the epoch's log."
+        loss, h = self._loss(x, rows)
         self._spread.append(std_of_l2_normalized(h.detach().float()).item())
         return loss
 
@@ -120,8 +124,8 @@ class SSLMethod(MethodBase):
         "Mean loss and embedding spread over the batches, on views drawn from a fixed seed."
         with evaluating(self.nets), torch.random.fork_rng(devices=[self.device] if self.device.type == 'cuda' else []):
             torch.manual_seed(self.seed); out = []
-            for x, _ in batches:
-                loss, h = self.pair_loss(*self.views(x), unwrap)
+            for x, rows in batches:
+                loss, h = self._loss(x, rows, unwrap)
                 out.append((len(x), loss.item(), std_of_l2_normalized(h.float()).item()))
         n, loss, spread = (gather(np.array(c, dtype=float)) for c in zip(*out))
         return dict(loss=float(np.average(loss, weights=n)), embedding_std=float(np.average(spread, weights=n)))

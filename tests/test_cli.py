@@ -14,7 +14,7 @@ def test_missing_dataset_is_one_line(cli, tmp_path):
 def test_unknown_method_is_one_line(cli):
     p = cli('pretrain', '--method', 'mae')
     assert p.returncode == 2
-    assert "option method: input should be 'siamese', 'simclr' or 'byol', got 'mae'" in p.stderr
+    assert "option method: input should be 'siamese', 'simclr', 'byol' or 'triplet', got 'mae'" in p.stderr
     assert 'Traceback' not in p.stderr
 
 def test_synth_writes_vindr_layout(run, tmp_path):

@@ -17,7 +17,7 @@ PAPER_CHAIN = 'paper --datasets synth32 --transfer synthomidb32 --preset smoke -
 @pytest.fixture(scope='module')
 def paper_chain(omidb, tmp_path_factory):
     ("`siamese-mammo paper --preset smoke` run once, as installed and from a folder outside the checkout: its runs "
-     "(a two-point Siamese grid, SimCLR, BYOL) and its tables and figures.")
+     "(a two-point Siamese grid, SimCLR, BYOL, the triplet baseline) and its tables and figures.")
     out = tmp_path_factory.mktemp('paper')
     cmd = installed(*PAPER_CHAIN, '--data-dir', omidb, '--runs-dir', out/'runs', '--out', out/'fig')
     first = subprocess.run(cmd, capture_output=True, text=True, cwd=out)
@@ -35,7 +35,7 @@ def test_paper_chain_writes_tables_and_figures_and_reuses_runs(paper_chain):
         assert (fig/f'{name}.png').exists() or (fig/f'{name}.md').exists(), name
     import pandas as pd
     t2 = pd.read_csv(fig/'table2.csv')
-    models = ['siamese'][:siamese] + ['simclr', 'byol', 'untrained encoder', 'raw pixels']
+    models = ['siamese'][:siamese] + ['simclr', 'byol', 'triplet', 'untrained encoder', 'raw pixels']
     own, other = t2[t2.dataset == 'synth32'], t2[t2.dataset == 'synthomidb32']
     assert list(own.model) == models and (own.pretrained_on == 'synth32').all()
     assert own.AUC.str.fullmatch(r'\d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\]').all()
@@ -44,6 +44,10 @@ def test_paper_chain_writes_tables_and_figures_and_reuses_runs(paper_chain):
     # the VinDr layout has no outcome, and the report says so
     assert any(s.startswith('synth32 outcome: skipped') for s in report['skipped'])
     assert (runs/'synth32'/'simclr'/'05_pretrain.ipynb').exists() and (runs/'10_paper_smoke.ipynb').exists()
+    curve = pd.read_csv(fig/'label_efficiency.csv')   # the label-efficiency table: every model, a column per budget
+    assert list(curve.model) == models and list(curve.columns[:2]) == ['dataset', 'model']
+    assert curve.iloc[:, 2:].stack().str.fullmatch(r'\d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\]').all()
+    assert curve.columns[-1].startswith('all (') and (fig/'label_efficiency_synth32.png').stat().st_size > 10_000
     cached = lambda: {p: p.stat().st_mtime_ns for p in runs.rglob('*') if p.suffix in ('.pt', '.npz')}
     stamps = cached()
     again = subprocess.run(paper_chain['cmd'], capture_output=True, text=True, cwd=paper_chain['root'])
@@ -70,7 +74,7 @@ def test_sweep_writes_table1(paper_chain, cli):
     assert p.returncode == 0, p.stderr[-3000:]
     assert weights() == stamps and pd.read_csv(sweep/'table1.csv').equals(t)
 
-@pytest.mark.parametrize('method', ['simclr', 'byol'])
+@pytest.mark.parametrize('method', ['simclr', 'byol', 'triplet'])
 def test_notebook_runs_the_baselines(paper_chain, method):
     ("papermill nbs/05_pretrain.ipynb OUT -p method simclr (as the chain runs it): the same notebook trains the "
      "baselines.")

@@ -38,8 +38,10 @@ def test_results_page(reproduction):
                                                                                                          'all pairs'}
     grid = pd.read_csv(page/'grid.csv')
     assert {'val', 'val_paper', 'test', 'test_paper', 'test_max', 'asymmetry'} <= set(grid.columns)
-    assert set(pd.read_csv(page/'table2.csv').model) == {'siamese (paper)', 'siamese (trainable)', 'simclr', 'byol',
-                                                         'untrained encoder', 'raw pixels'}
+    models = {'siamese (paper)', 'siamese (trainable)', 'simclr', 'byol', 'triplet', 'untrained encoder', 'raw pixels'}
+    assert set(pd.read_csv(page/'table2.csv').model) == models
+    assert set(pd.read_csv(page/'label_efficiency.csv').model) == models
+    assert (page/'label_efficiency.png').stat().st_size > 10_000
     assert (page/'reproduction.png').stat().st_size > 10_000
 
 def test_floors_match_the_runs_own(reproduction):
