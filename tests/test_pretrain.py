@@ -53,8 +53,8 @@ def test_killed_run_resumes_to_the_same_result(data, tmp_path, cli, method):
     assert outcome(tmp_path/'killed') == outcome(tmp_path/'whole')
     result = outcome(tmp_path/'whole')
     if method not in SINGLES: assert scored(result['test']), result['test']
-    else:   # no collapse (0 = collapsed, 0.044 = spread); a triplet smoke run's evaluation-mode spread starts lower (its
-        # BatchNorm statistics after a few Adam steps at 1e-4), so it is checked in training mode
+    else:   # no collapse (0 = collapsed, 0.044 = spread); a triplet smoke run's evaluation-mode spread starts lower
+        # (its BatchNorm statistics after a few Adam steps at 1e-4), so it is checked in training mode
         spreads = ('embedding_std',) if method.startswith('triplet') else ('embedding_std', 'val_embedding_std')
         assert all(h[k] > 0.01 for h in result['history'][1:] for k in spreads), result['history']
     for name in [p.name for p in (tmp_path/'whole').glob('encoder*.pt')]:
