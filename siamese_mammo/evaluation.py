@@ -158,8 +158,8 @@ def encoder_features(store:PatchStore, methods:str, # as `evaluate` takes them
                      runs:Path, # the dataset's runs folder
                      device:torch.device, seed:int=0
                     ) -> tuple[dict[str, list[np.ndarray]], dict[str, str]]:
-    ("Each method's encoders' embeddings of the labelled patches (the untrained encoder's too), and the methods without "
-     "encoders, with why.")
+    ("Each method's encoders' embeddings of the labelled patches (the untrained encoder's too), and the methods "
+     "without encoders, with why.")
     features, missing = {}, {}
     named = (item.strip().partition('=') for item in methods.split(',') if item.strip())
     for m, folder in [(m, Path(f or runs/m)) for m, _, f in named]:

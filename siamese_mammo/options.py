@@ -43,14 +43,14 @@ class PretrainConfig:
     method:str='siamese'      # pretraining method, one of options.METHODS: siamese, simclr, byol or triplet
     epochs:int=50             # passes over the training set (paper: siamese 50, SSL 100)
     batch_size:int=256        # samples per forward pass (micro-batch) on each process
-    accumulate:int=1          # micro-batches per optimiser step (effective batch: batch_size x accumulate x processes)
+    accumulate:int=1          # micro-batches per step (effective batch: batch_size x accumulate x processes)
     lr:float|None=None        # learning rate; None: the method's base_lr (simclr and byol: times B/256)
     optimizer:str|None=None   # lars or adam; None: the method's (triplet: adam, the others: lars)
     final_lr:float|None=None  # where the cosine schedule ends; None: the method's (triplet: 1e-5), else lr/1000
     weight_decay:float=1e-6   # weight decay of the adapted parameters (BatchNorm and biases get none)
     momentum:float=0.9        # LARS momentum
     warmup_epochs:int=0       # epochs of linear warm-up before the cosine decay of the learning rate
-    loss:str='cross'          # siamese: cross (the other's labels), single, soft_triplet, ssl_weighted, contralateral
+    loss:str='cross'          # siamese: cross (other's labels), single, soft_triplet, ssl_weighted, contralateral
     pair_order:str='paper'    # siamese: pair sides as stored (paper: the side with lesion boxes first) or random
     labeller:str='gmm'        # siamese: soft labels from a Gaussian (gmm) or a Beta (bmm) mixture
     soft_target:str='distance'  # siamese: mixture fitted on distance D or on the head's logit z (P is then 1 - h(z))

@@ -110,7 +110,8 @@ class TripletMethod(SSLMethod):
         self.augment = clip_augment(patch, degrees, shift, crop, **augment).to(self.device)
         self.meta, self.pairs, self.bilateral = meta, pairs, bilateral
         if bilateral and pairs is None: raise ValueError('bilateral needs the pairs of the store')
-        self.positives, self.k1, self.k2, self.margin, self.negatives, self.far = positives, k1, k2, margin, negatives, far
+        self.positives, self.k1, self.k2, self.margin = positives, k1, k2, margin
+        self.negatives, self.far = negatives, far
         self.nets = [Backbone(nn.Linear(EMBEDDING, dim)).to(self.device)]
         self._lonely = self._last_lonely = 0
 
