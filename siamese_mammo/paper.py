@@ -175,10 +175,13 @@ def label_figure(curve:pd.DataFrame, # rows of `label_efficiency` for one datase
     for m, g in curve[curve.auc.notna()].groupby('model', sort=False):
         g = g.sort_values('labels')
         line, = ax.plot(g.labels, g.auc, marker='o', label=m, ls=':' if m in FLOOR_MODELS else '-')
-        ax.fill_between(g.labels, g.lo, g.hi, color=line.get_color(), alpha=0.12)
-    ax.set_xscale('log'); ax.axhline(0.5, color='k', lw=0.6, ls=':')
+        ax.fill_between(g.labels, g.lo, g.hi, color=line.get_color(), alpha=0.07)
+    ticks = sorted(curve.labels.dropna().astype(int).unique())
+    ax.set_xscale('log'); ax.set_xticks(ticks, [str(t) for t in ticks]); ax.minorticks_off()
+    ax.axhline(0.5, color='k', lw=0.6, ls=':')
     ax.set_xlabel('labelled training patches (the last point: all)'); ax.set_ylabel('test AUC, abnormal vs normal')
-    ax.set_title(str(curve.dataset.iloc[0]), fontsize=10); ax.legend(fontsize=7); fig.tight_layout()
+    ax.set_title(str(curve.dataset.iloc[0]), fontsize=10)
+    ax.legend(fontsize=7, loc='upper left', bbox_to_anchor=(1.01, 1)); fig.tight_layout()
     if path: fig.savefig(path, dpi=150, bbox_inches='tight')
     return fig
 
