@@ -27,7 +27,8 @@ def test_table5_has_every_row_and_the_floors(ablation):
     for name, (options, _) in VARIANTS.items():
         assert rows.score[name] == ('D' if options.get('loss') in SCORED_BY_D else '1 - q'), name
     d = rows[rows.score == 'D']
-    assert (d.test == d.test_paper).all() and (d.val == d.val_paper).all()   # D is symmetric: one order
+    # D is symmetric: one order (a smoke validation split may hold one class: nan in both)
+    assert d.test.equals(d.test_paper) and d.val.equals(d.val_paper)
     assert ((rows.test_lo <= rows.test + 1e-9) & (rows.test <= rows.test_hi + 1e-9)).all()
     assert rows.best_floor.isin(FLOORS).all() and rows.minus_floor.notna().all()
     diffs = pd.read_csv(page/'differences.csv')
@@ -41,7 +42,8 @@ def test_scores_agree_with_each_runs_record(ablation):
         m = json.loads((ablation['runs']/name/'metrics.json').read_text())
         key = 'auc_d' if rows.score[name] == 'D' else 'auc_q_mean'
         assert m['select'] == key, name
-        assert rows.val[name] == pytest.approx(m['history'][m['best_epoch']]['val_' + key], abs=1e-9), name
+        recorded = m['history'][m['best_epoch']]['val_' + key]
+        assert rows.val[name] == pytest.approx(recorded, abs=1e-9, nan_ok=True), name
         assert rows.test[name] == pytest.approx(m['test'][key], abs=1e-6), name
 
 def test_second_call_reuses_everything(ablation, data):
