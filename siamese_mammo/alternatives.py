@@ -8,7 +8,7 @@ import json, time
 from pathlib import Path
 import pandas as pd
 from .core import OptionError, atomic_write, runs_root
-from .validation import Device, Seed, check_options, read_json
+from .validation import Device, Seed, check_options, read_cache, read_json
 from .datasets import resolve_dataset
 from .siamese import SCORED_BY_D, average_auc, both_orders, figure4
 from .sweep import run_notebook, run_seconds
@@ -116,6 +116,17 @@ def _sources(datasets:str, raw:str|None, prepare:str, data_dir:str|None, runs_di
         out.append((name, dataset, root, runs_root(runs_dir)/'alternatives'/name))
     return out
 
+def _earlier(out:Path, preset:str, labels:list[str]) -> tuple[dict, list[pd.DataFrame], list[pd.DataFrame]]:
+    "What an earlier call wrote to `out` at the same preset, less the sources in `labels`: report, Table 5, differences."
+    report = read_cache(out/'report.json', read_json)
+    if not report or report.get('preset') != preset: return {}, [], []
+    other = lambda key: not any(key == s or key.startswith(f'{s}:') or key.endswith(f'_{s}') for s in labels)
+    pick = lambda v: [x for x in v if other(x)] if isinstance(v, list) else {k: x for k, x in v.items() if other(k)}
+    kept = {k: pick(report.get(k, {})) for k in ('sources', 'counts', 'figures', 'bmm_mixtures')}
+    kept['failures'] = pick(report.get('failures', []))
+    table, diffs = (t[t.data.map(other)] for t in map(pd.read_csv, (out/'table5.csv', out/'differences.csv')))
+    return kept, [table] if len(table) else [], [diffs] if len(diffs) else []
+
 def alternatives(datasets:str='synth96', # comma-separated prepared datasets (synth96: the development seed)
                  raw:str|None=None, # a mini-MIAS folder, prepared as the reproduction does; None: none
                  preset:str='cpu', # a key of ABLATION: cpu (the reported run) or smoke (tests)
@@ -130,8 +141,11 @@ def alternatives(datasets:str='synth96', # comma-separated prepared datasets (sy
     check_options(alternatives, locals(), dict(seed=Seed, device=Device))
     t, budget = time.time(), ABLATION[preset]
     out = Path(out or runs_root(runs_dir)/'alternatives'/'report'); out.mkdir(parents=True, exist_ok=True)
-    tables, diffs, failures, counts, figures, mixtures = [], [], [], {}, {}, {}
-    for label, dataset, root, runs in _sources(datasets, raw, budget['prepare'], data_dir, runs_dir, seed):
+    sources = _sources(datasets, raw, budget['prepare'], data_dir, runs_dir, seed)
+    report, tables, diffs = _earlier(out, preset, [label for label, *_ in sources])
+    failures, counts, figures, mixtures, made = (report.get(k, e) for k, e in [
+        ('failures', []), ('counts', {}), ('figures', {}), ('bmm_mixtures', {}), ('sources', {})])
+    for label, dataset, root, runs in sources:
         done, failed = train_variants(dataset, root, runs, budget['run'], seed, device)
         failures += [f'{label}: {why}' for why in failed]
         if not done: continue
@@ -144,18 +158,19 @@ def alternatives(datasets:str='synth96', # comma-separated prepared datasets (sy
             mixtures[label] = {k: read_json(done['bmm']/'metrics.json')['history'][-1][k] for k in ('gmm1', 'gmm2')}
         tables.append(table.assign(data=label)); diffs.append(d.assign(data=label))
         counts[label] = split_counts(floors)
+        source = f"--datasets {label}" if dataset == label else f"--datasets '' --raw {label}"
+        made[label] = dict(command=f'siamese-mammo alternatives {source} --preset {preset} --seed {seed}',
+                           commit=commit(), seconds=round(time.time() - t))
     if not tables: raise OptionError(f'no row has a finished run: {failures}')
-    command = (f"siamese-mammo alternatives --datasets {datasets or repr('')}" +
-               (f' --raw {Path(raw).name}' if raw else '') +
-               f' --preset {preset} --seed {seed}')
-    note = f"Made by `{command}` at commit {commit()}; budget {options_text(budget['run'])}"
+    note = ('Made by ' + '; '.join(f"`{m['command']}` at commit {m['commit']}" for m in made.values()) +
+            f"; budget {options_text(budget['run'])}")
     first = lambda t: t[['data'] + [c for c in t.columns if c != 'data']]
     written = {name: str(write_table(first(pd.concat(tab, ignore_index=True)), out/name, f'{note}; {why}'))
                for name, tab, why in [
         ('table5', tables, 'average AUC over cutoffs of A; val at the selected epoch; test with 95% intervals over '
                            'women; minus_floor: the invariant score minus the floor best on validation, paired'),
         ('differences', diffs, "each row's invariant score minus each floor, test split, paired intervals over women")]}
-    report = dict(command=command, commit=commit(), preset=preset, budget=budget, counts=counts, failures=failures,
-                  tables=written, figures=figures, bmm_mixtures=mixtures, seconds=round(time.time() - t))
+    report = dict(sources=made, preset=preset, budget=budget, counts=counts, failures=failures, tables=written,
+                  figures=figures, bmm_mixtures=mixtures, seconds=round(time.time() - t))
     with atomic_write(out/'report.json') as f: json.dump(report, f, indent=1, default=str)
     return report
