@@ -117,7 +117,7 @@ def _sources(datasets:str, raw:str|None, prepare:str, data_dir:str|None, runs_di
     return out
 
 def _earlier(out:Path, preset:str, labels:list[str]) -> tuple[dict, list[pd.DataFrame], list[pd.DataFrame]]:
-    "What an earlier call wrote to `out` at the same preset, less the sources in `labels`: report, Table 5, differences."
+    "What an earlier call wrote to `out` at the same preset, less the sources `labels`: report, Table 5, differences."
     report = read_cache(out/'report.json', read_json)
     if not report or report.get('preset') != preset: return {}, [], []
     other = lambda key: not any(key == s or key.startswith(f'{s}:') or key.endswith(f'_{s}') for s in labels)

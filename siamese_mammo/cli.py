@@ -53,6 +53,8 @@ STAGES = {   # name: (help, the function or dataclass whose parameters are the s
                   "women, Table 2", 'reproduction:reproduce'),
     'alternatives': ("what the paper tried (and a variant), one budget, both pair orders beside the floors: Table 5",
                      'alternatives:alternatives'),
+    'lem': ("local extremum mapping: whole-mammogram classification and lesion localisation from image-level labels, "
+            "Grad-CAM beside it, any pretrained encoder as the backbone: Table 6", 'lem:lem'),
 }
 
 def stage_target(stage:str):
@@ -83,7 +85,7 @@ def _pretrain(args):
               f"(best epoch {result['best_epoch']}); metrics, checkpoint and encoders in {cfg.out_dir()}")
 
 NOTEBOOKS = {'paper': '10_paper.ipynb', 'reproduce': '12_reproduction.ipynb',
-             'alternatives': '12a_alternatives.ipynb'}   # stages run as a notebook
+             'alternatives': '12a_alternatives.ipynb', 'lem': '13_lem.ipynb'}   # stages run as a notebook
 
 def _notebook(args):
     "Run the stage's notebook through papermill (executed copy under the runs root) and say where the results are."
@@ -97,7 +99,7 @@ def _notebook(args):
     print(f"tables and figures in {params['out'] or 'the runs folder'}; executed notebook {executed}")
 
 RUNNERS = {'synth': _synth, 'prepare': _run, 'pretrain': _pretrain, 'sweep': _table, 'evaluate': _table,
-           'paper': _notebook, 'reproduce': _notebook, 'alternatives': _notebook}
+           'paper': _notebook, 'reproduce': _notebook, 'alternatives': _notebook, 'lem': _notebook}
 
 def build_parser(stage:str|None=None # the stage whose options are added (its module is imported)
                 ) -> argparse.ArgumentParser:

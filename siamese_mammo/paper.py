@@ -18,20 +18,21 @@ import siamese_mammo
 # %% auto #0
 __all__ = ['PRESETS', 'BASELINES', 'PAPER_TABLE1', 'PAPER_AUC', 'LABEL_NOTE', 'FLOOR_MODELS', 'TABLE1_NOTE', 'baseline_budget',
            'table1', 'auc_table', 'write_table', 'commit', 'skipped_tasks', 'pretrain_methods', 'linear_rows',
-           'named_runs', 'label_rows', 'label_table', 'label_figure', 'write_tables', 'reproduce']
+           'named_runs', 'lem_table', 'label_rows', 'label_table', 'label_figure', 'write_tables', 'reproduce']
 
 # %% ../nbs/09a_paper.ipynb #b74d9672
 PRESETS = {
     'smoke': dict(grid=dict(batch_sizes='16,32', lrs='0.05', micro_batch=16, epochs=1, limit=64),
                   ssl=dict(epochs=1, batch_size=16, limit=64), triplet=dict(triplet_positives=2),
-                  probe_epochs=5, figure_pairs=500, label_draws=2),
+                  probe_epochs=5, figure_pairs=500, label_draws=2, lem='smoke'),
     'demo': dict(grid=dict(batch_sizes='32', lrs='1e-2,1e-3', micro_batch=32, epochs=2, limit=1024),
                  ssl=dict(epochs=2, batch_size=64, limit=1024),
                  triplet=dict(batch_size=32, accumulate=2, triplet_positives=4),
-                 probe_epochs=100, figure_pairs=3000, label_draws=5),
+                 probe_epochs=100, figure_pairs=3000, label_draws=5, lem='demo'),
     'paper': dict(grid=dict(PAPER_GRID, limit=0),
                   ssl=dict(epochs=100, batch_size=256, accumulate=8, limit=0),
-                  triplet=dict(batch_size=64, accumulate=32), probe_epochs=100, figure_pairs=10_000, label_draws=10),
+                  triplet=dict(batch_size=64, accumulate=32), probe_epochs=100, figure_pairs=10_000, label_draws=10,
+                  lem='paper'),
 }
 BASELINES = ('simclr', 'byol', 'triplet')   # the single-patch methods pretrained beside the Siamese one
 
@@ -147,6 +148,13 @@ def linear_rows(d:str, method_runs:dict, pretrained_on:str, p:dict, runs:Path, d
 
 def named_runs(method_runs:dict) -> str: return ','.join(f'{m}={r}' for m, r in method_runs.items())
 
+def lem_table(d:str, method_runs:dict, p:dict, runs:Path, out:Path, data_dir:str|None, seed:int, device:str) -> dict:
+    "Table 6 of dataset `d` (`13_lem`): LEM from a new backbone and from each encoder of `method_runs`; its report."
+    from siamese_mammo.lem import lem   # imported here: lem writes its table with this module's `write_table`
+    backbones = ','.join(['none', named_runs(method_runs)]).rstrip(',')
+    return lem(d, backbone=backbones, preset=p['lem'], data_dir=data_dir, runs_dir=str(runs), out=str(out), seed=seed,
+               device=device)
+
 def label_rows(d:str, method_runs:dict, p:dict, runs:Path, data_dir:str|None, seed:int, device:str) -> pd.DataFrame:
     "The label-efficiency curve of dataset `d` for the encoders of `method_runs` and the floors."
     return label_efficiency(d, named_runs(method_runs), draws=p['label_draws'], data_dir=data_dir, runs_dir=str(runs),
@@ -218,7 +226,7 @@ def reproduce(datasets:str='synth96', # comma-separated dataset names: each is p
                                                f'{datasets!r}')
     p, runs, out = PRESETS[preset], Path(runs_dir or runs_root()), Path(out)
     sweeps, encoders, linear, curves = {}, {}, [], []
-    report = dict(preset=preset, figures={}, failures=[])
+    report = dict(preset=preset, figures={}, failures=[], lem={})
     for d in _names(datasets) + _names(transfer): ensure_prepared(d, data_dir, seed=seed)
     for d in _names(datasets):
         sweeps[d], encoders[d] = pretrain_methods(d, p, runs, report, data_dir, seed, device)
@@ -228,6 +236,7 @@ def reproduce(datasets:str='synth96', # comma-separated dataset names: each is p
         curves.append(label_rows(d, encoders[d], p, runs, data_dir, seed, device))
         label_figure(curves[-1], out/f'label_efficiency_{d}.png')
         report['figures'][d]['label_efficiency'] = str(out/f'label_efficiency_{d}.png')
+        report['lem'][d] = lem_table(d, encoders[d], p, runs, out, data_dir, seed, device)
     source = _names(datasets)[0]
     linear += [linear_rows(t, encoders[source], source, p, runs, data_dir, seed, device) for t in _names(transfer)]
     linear = pd.concat(linear, ignore_index=True)

@@ -14,7 +14,7 @@ from .core import OptionError, atomic_write, data_root, runs_root
 from .datasets import mias_sample
 from .validation import Device, Seed, check_options, read_back, read_cache, read_json
 from .tiling import open_store, prepare
-from .siamese import average_auc, both_orders, pair_scores
+from .siamese import CUTOFFS, average_auc, both_orders, pair_scores
 from .options import PretrainConfig
 from .pretrain import PatchSet, load_model_state, make_loader, on_device, setup
 from .sweep import run_name, run_notebook, run_seconds, sweep
@@ -113,15 +113,16 @@ def score_pairs(run_dir:Path|str, # a finished siamese run
 # %% ../nbs/12_reproduction.ipynb #8f17b280
 def resample_women(scores:dict[str, np.ndarray], # name -> score of each pair
                    A:np.ndarray, women:np.ndarray, # each pair's abnormal area and woman
-                   resamples:int=1000, seed:int=0
+                   resamples:int=1000, seed:int=0,
+                   cutoffs:np.ndarray=CUTOFFS # of A (a 0/1 label with the cutoff 0.5: the plain AUC)
                   ) -> tuple[dict[str, float], dict[str, np.ndarray]]:
     "Each score's average AUC, and its values over `resamples` draws of whole women with replacement (the same draws)."
     rows = [np.flatnonzero(women == w) for w in np.unique(women)]
     rng, boot = np.random.default_rng(seed), {k: [] for k in scores}
     for _ in range(resamples):
         pick = np.concatenate([rows[k] for k in rng.integers(len(rows), size=len(rows))])
-        for k, s in scores.items(): boot[k].append(average_auc(s[pick], A[pick]))
-    return {k: average_auc(s, A) for k, s in scores.items()}, {k: np.array(v) for k, v in boot.items()}
+        for k, s in scores.items(): boot[k].append(average_auc(s[pick], A[pick], cutoffs))
+    return {k: average_auc(s, A, cutoffs) for k, s in scores.items()}, {k: np.array(v) for k, v in boot.items()}
 
 def interval(values:np.ndarray) -> tuple[float, float]:
     "The 95% percentile interval of bootstrap values (draws without a value left out)."
@@ -129,10 +130,10 @@ def interval(values:np.ndarray) -> tuple[float, float]:
 
 def women_intervals(scores:dict[str, np.ndarray], A:np.ndarray, women:np.ndarray,
                     differences:list[tuple[str, str]]=(), # (score, floor) pairs whose difference is resampled too
-                    resamples:int=1000, seed:int=0
+                    resamples:int=1000, seed:int=0, cutoffs:np.ndarray=CUTOFFS
                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
     "Each score's average AUC with its interval over women, and each difference score - floor with its paired interval."
-    point, boot = resample_women(scores, A, women, resamples, seed)
+    point, boot = resample_women(scores, A, women, resamples, seed, cutoffs)
     aucs = pd.DataFrame([dict(score=k, auc=v, **dict(zip(('lo', 'hi'), interval(boot[k])))) for k, v in point.items()])
     diffs = pd.DataFrame([dict(score=s, floor=f, difference=point[s] - point[f],
                                **dict(zip(('lo', 'hi'), interval(boot[s] - boot[f])))) for s, f in differences],
