@@ -29,9 +29,9 @@ from .reproduction import PROTOCOL, interval, prepare_real, reproduction_dirs, w
 __all__ = ['LABEL_RULES', 'SOURCE_TASK', 'EPS', 'SMOOTH', 'DICE_THRESHOLD', 'LEM_RULES', 'LEM_PRESETS', 'image_labels',
            'WholeImages', 'whole_images', 'LEMNet', 'gap_logit', 'extrema', 'lem_logit', 'sparse_loss', 'alpha',
            'lem_loss', 'extremum_maps', 'ImageLogit', 'gradcam_maps', 'box_mask', 'dice', 'pointing_hit', 'LEMConfig',
-           'backbone_trunk', 'lem_augment', 'LEMRun', 'setup_lem', 'resume', 'train_epoch', 'image_scores', 'image_auc',
-           'better', 'localise', 'end_epoch', 'finish_lem', 'train_lem', 'women_mean', 'table6', 'map_figure',
-           'dice_figure', 'lem']
+           'backbone_trunk', 'lem_augment', 'LEMRun', 'backbone_features', 'setup_lem', 'resume', 'train_epoch',
+           'image_scores', 'image_auc', 'better', 'localise', 'end_epoch', 'finish_lem', 'train_lem', 'women_mean',
+           'table6', 'map_figure', 'dice_figure', 'lem']
 
 # %% ../nbs/13_lem.ipynb #eed208b3
 LABEL_RULES = {   # each image-level task: which images are abnormal (1), which normal (0), which are left out
@@ -161,7 +161,7 @@ def lem_loss(S:torch.Tensor, # score maps (B, h, w)
     bce = F.binary_cross_entropy_with_logits
     return a*bce(lem_logit(S), y) + (1 - a)*bce(gap_logit(S), y) + sparsity*sparse_loss(S, tau, penalty)
 
-# %% ../nbs/13_lem.ipynb #8c7b9c69
+# %% ../nbs/13_lem.ipynb #0f3d4f1d
 SMOOTH = 8.0           # pixels: the Gaussian that smooths the gradient map (a quarter of ResNet-18's 32-px stride)
 DICE_THRESHOLD = 0.5   # of a map's maximum: the fixed threshold for Dice
 
@@ -190,7 +190,7 @@ def gradcam_maps(net:LEMNet, x:torch.Tensor # images (B, 1, H, W)
                 ) -> torch.Tensor:
     "Grad-CAM maps (B, H, W) in [0, 1] of the image logit, from the last residual stage (the `grad-cam` package)."
     with GradCAM(ImageLogit(net), [net.features[-1]]) as cam:
-        maps = cam(x, [BinaryClassifierOutputTarget(1)]*len(x))
+        maps = cam(x.clone().requires_grad_(True), [BinaryClassifierOutputTarget(1)]*len(x))   # a frozen backbone too
     return _scaled(torch.from_numpy(maps).float())
 
 def box_mask(boxes:list, # [xmin, ymin, xmax, ymax] in pixels
@@ -213,7 +213,7 @@ def pointing_hit(heat:np.ndarray, mask:np.ndarray) -> bool:
     "The pointing game: whether the map's maximum falls inside the mask."
     return bool(mask.flat[np.argmax(heat)])
 
-# %% ../nbs/13_lem.ipynb #0ee39fe6
+# %% ../nbs/13_lem.ipynb #5df5f7d9
 @dataclass
 class LEMConfig:
     "The options of one LEM run."
@@ -229,6 +229,7 @@ class LEMConfig:
     tau:float = 0.5              # non-extremum scores are held within [-tau, tau]
     ramp:float = 0.5             # alpha rises from 0 (GAP) to 1 (LEM) over this fraction of the steps
     limit:int = 0                # at most this many training images, a seeded subset (0: all)
+    frozen:bool = False          # train the 1x1 convolution only, on the backbone's features of the unaugmented images
     seed:int = 0
     device:str = 'auto'          # auto, cpu or cuda
     data_dir:str|None = None     # data root
@@ -252,7 +253,7 @@ def lem_augment() -> nn.Module:
     return K.AugmentationSequential(K.RandomHorizontalFlip(), K.RandomRotation(30.0, p=0.5),
                                     K.RandomContrast((0.8, 1.2), p=1.0), K.RandomGaussianNoise(std=0.01, p=0.5))
 
-# %% ../nbs/13_lem.ipynb #22c77646
+# %% ../nbs/13_lem.ipynb #fbf9ddc2
 @dataclass
 class LEMRun:
     "A run being trained: its options, images, rows per split, network, optimiser, schedule and state."
@@ -264,12 +265,32 @@ class LEMRun:
     sched:torch.optim.lr_scheduler.LRScheduler
     device:torch.device
     state:dict
+    cache:tuple|None = None   # frozen: the backbone's features of every image of the splits, and each row's position
 
     @property
     def out(self) -> Path: return self.cfg.out_dir()
     @property
     def steps(self) -> int: return self.cfg.epochs*math.ceil(len(self.rows['train'])/self.cfg.batch_size)
     def labels(self, rows:np.ndarray) -> np.ndarray: return self.images.table.label.to_numpy()[rows]
+
+    def score_maps(self, rows:np.ndarray, augment:nn.Module|None=None) -> torch.Tensor:
+        "S of the images `rows`: from the cached features (frozen), else from the (augmented) images."
+        if not self.cfg.frozen:
+            x = self.images.batch(rows).to(self.device)
+            return self.net(x if augment is None else augment(x))
+        if self.cache is None: self.cache = backbone_features(self)
+        feats, position = self.cache
+        return self.net.score(feats[position[rows]].to(self.device))[:, 0]
+
+@torch.no_grad()
+def backbone_features(run:LEMRun) -> tuple[torch.Tensor, np.ndarray]:
+    "The frozen backbone's feature maps of every image of the run's splits, and each table row's position among them."
+    rows = np.concatenate(list(run.rows.values())); position = np.full(len(run.images.table), -1)
+    position[rows] = np.arange(len(rows))
+    run.net.features.eval(); step = run.cfg.batch_size
+    feats = [run.net.features(run.images.batch(rows[k:k + step]).to(run.device)).cpu()
+             for k in tqdm(range(0, len(rows), step), desc='backbone features', leave=False)]
+    return torch.cat(feats), position
 
 def setup_lem(cfg:LEMConfig) -> LEMRun:
     "A fresh run of `cfg`: images, seeded network (from the backbone), Adam and its cosine schedule."
@@ -280,7 +301,9 @@ def setup_lem(cfg:LEMConfig) -> LEMRun:
     seed_everything(cfg.seed)
     device = pick_device(cfg.device)
     net = LEMNet(backbone_trunk(cfg.backbone, Path(cfg.backbones_dir or runs_root(cfg.runs_dir)/cfg.dataset)))
-    opt = torch.optim.Adam(net.to(device).parameters(), cfg.lr, weight_decay=cfg.weight_decay)
+    net.features.requires_grad_(not cfg.frozen)
+    trained = net.score if cfg.frozen else net
+    opt = torch.optim.Adam(trained.to(device).parameters(), cfg.lr, weight_decay=cfg.weight_decay)
     run = LEMRun(cfg, images, rows, net, opt, None, device, dict(epoch=0, history=[], best=None, best_epoch=None))
     run.sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, run.steps)
     return run
@@ -302,7 +325,7 @@ def resume(run:LEMRun) -> bool:
     run.state = ck['state']
     return True
 
-# %% ../nbs/13_lem.ipynb #7293f306
+# %% ../nbs/13_lem.ipynb #d82c5426
 def train_epoch(run:LEMRun, epoch:int, augment:nn.Module) -> float:
     "One epoch over the training images in the order and with the augmentations drawn for it; the mean loss."
     torch.manual_seed(run.cfg.seed*100_003 + epoch)   # the epoch's draws: a resumed run repeats them
@@ -312,8 +335,7 @@ def train_epoch(run:LEMRun, epoch:int, augment:nn.Module) -> float:
         rows = order[k:k + run.cfg.batch_size]
         y = torch.as_tensor(run.labels(rows), dtype=torch.float32, device=run.device)
         a = alpha(run.sched.last_epoch, run.steps, run.cfg.ramp)
-        loss = lem_loss(run.net(augment(run.images.batch(rows).to(run.device))), y, a, run.cfg.sparsity,
-                        run.cfg.tau, run.cfg.penalty)
+        loss = lem_loss(run.score_maps(rows, augment), y, a, run.cfg.sparsity, run.cfg.tau, run.cfg.penalty)
         if not torch.isfinite(loss): raise TrainingDiverged(f'epoch {epoch}: the loss is {loss.item()}; lower --lr')
         run.opt.zero_grad(); loss.backward(); run.opt.step(); run.sched.step()
         losses.append(loss.item())
@@ -324,7 +346,7 @@ def image_scores(run:LEMRun, rows:np.ndarray) -> pd.DataFrame:
     "The LEM and GAP probabilities of the images `rows`, with their labels and women."
     run.net.eval(); p = []
     for k in range(0, len(rows), run.cfg.batch_size):
-        S = run.net(run.images.batch(rows[k:k + run.cfg.batch_size]).to(run.device))
+        S = run.score_maps(rows[k:k + run.cfg.batch_size])
         p.append(torch.stack([lem_logit(S), gap_logit(S)], 1).sigmoid().cpu())
     p = torch.cat(p).numpy() if p else np.zeros((0, 2))
     t = run.images.table.iloc[rows]
@@ -464,11 +486,11 @@ def dice_figure(runs:dict[str, Path], path:Path) -> Path:
     ax.set_ylim(-0.02, 1); fig.tight_layout(); fig.savefig(path, dpi=110); plt.close(fig)
     return path
 
-# %% ../nbs/13_lem.ipynb #461779cb
+# %% ../nbs/13_lem.ipynb #cff29170
 LEM_PRESETS = {   # image size and budget of each preset, and the reproduction protocol that prepares mini-MIAS
-    'smoke': dict(size=(288, 224), epochs=2, batch_size=4, limit=0, resamples=50, prepare='smoke'),
-    'demo': dict(size=(576, 448), epochs=4, batch_size=8, limit=0, resamples=1000, prepare='cpu'),
-    'paper': dict(size=(1152, 896), epochs=50, batch_size=32, limit=0, resamples=1000, prepare='cpu'),
+    'smoke': dict(size=(288, 224), frozen=False, epochs=2, batch_size=4, lr=1e-4, resamples=50, prepare='smoke'),
+    'demo': dict(size=(576, 448), frozen=True, epochs=30, batch_size=16, lr=1e-3, resamples=1000, prepare='cpu'),
+    'paper': dict(size=(1152, 896), frozen=False, epochs=50, batch_size=32, lr=1e-4, resamples=1000, prepare='cpu'),
 }
 
 def _source(dataset:str, raw:str|None, prepare:str, data_dir:str|None, runs_dir:str|None, seed:int
@@ -498,8 +520,8 @@ def lem(dataset:str='synth96', # a prepared dataset; with `raw`, ignored
     out = Path(out or runs_root(runs_dir)/dataset/'lem'/'report'); out.mkdir(parents=True, exist_ok=True)
     done, missing, figures = {}, {}, {}
     for b in (b.strip() for b in backbone.split(',') if b.strip()):
-        cfg = LEMConfig(dataset, b, budget['size'], budget['epochs'], budget['batch_size'], limit=budget['limit'],
-                        seed=seed, device=device, data_dir=data_dir, runs_dir=runs_dir,
+        cfg = LEMConfig(dataset, b, budget['size'], budget['epochs'], budget['batch_size'], budget['lr'],
+                        frozen=budget['frozen'], seed=seed, device=device, data_dir=data_dir, runs_dir=runs_dir,
                         backbones_dir=str(backbones_dir))
         try: train_lem(cfg)
         except DatasetError as e: missing[b] = str(e); continue
@@ -514,7 +536,8 @@ def lem(dataset:str='synth96', # a prepared dataset; with `raw`, ignored
                f"--preset {preset} --seed {seed}")
     task = LABEL_RULES[SOURCE_TASK[resolve_dataset(dataset, data_dir).source.name]]
     note = (f"Made by `{command}` at commit {commit()}; {task}; "
-            f"{budget['epochs']} epochs at {budget['size'][0]}x{budget['size'][1]}, batch {budget['batch_size']}; "
+            f"{'backbone frozen, ' if budget['frozen'] else ''}{budget['epochs']} epochs at {budget['size'][0]}x"
+            f"{budget['size'][1]}, batch {budget['batch_size']}, lr {budget['lr']:g}; "
             f"test split; AUC of the LEM probability with 95% intervals over women, minus_none paired; Dice at half "
             f"the map's maximum and the pointing game on the abnormal test images with boxes, intervals over women")
     written = str(write_table(table, out/f'table6_{label}', note))

@@ -88,3 +88,19 @@ def test_other_options_refuse_to_resume(data, tmp_path):
                 runs_dir=str(tmp_path))
     train_lem(LEMConfig('synth32', 'none', **base))
     with pytest.raises(OptionError, match='other tau'): train_lem(LEMConfig('synth32', 'none', tau=0.2, **base))
+
+def test_frozen_backbone_trains_the_score_convolution_only(data, pretrained, tmp_path):
+    "With `frozen`, the backbone's weights stay those of the pretraining run; only the 1x1 convolution learns."
+    smoke = LEM_PRESETS['smoke']
+    cfg = LEMConfig('synth32', f'simclr={pretrained}', smoke['size'], 2, smoke['batch_size'], lr=1e-2, frozen=True,
+                    device='cpu', data_dir=str(data), runs_dir=str(tmp_path))
+    metrics = train_lem(cfg)
+    best = torch.load(cfg.out_dir()/'best.pt', weights_only=True)
+    saved = torch.load(pretrained/'encoder.pt', weights_only=True)
+    trunk = {k[len('features.'):]: v for k, v in best.items() if k.startswith('features.')}
+    names = [n for n, _ in encoder().named_children()][:-2]   # conv1 .. layer4, as LEMNet numbers them
+    renamed = {f'{names[int(k.split(".")[0])]}.{k.split(".", 1)[1]}': v for k, v in trunk.items()}
+    assert renamed.keys() <= saved.keys() and all(torch.equal(v, saved[k]) for k, v in renamed.items())
+    from siamese_mammo.lem import setup_lem
+    start = setup_lem(cfg).net.score.weight.detach()   # the seeded initial convolution
+    assert not torch.allclose(best['score.weight'], start) and len(metrics['history']) == 2
