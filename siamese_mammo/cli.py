@@ -91,6 +91,7 @@ def _notebook(args):
     "Run the stage's notebook through papermill (executed copy under the runs root) and say where the results are."
     import papermill as pm
     params, name = _options(args, stage_target(args.stage)), NOTEBOOKS[args.stage]
+    params = {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()}   # papermill writes a tuple as text
     executed = Path(params['runs_dir'] or runs_root())/f"{Path(name).stem}_{params['preset']}.ipynb"
     executed.parent.mkdir(parents=True, exist_ok=True)
     try: pm.execute_notebook(notebook(name), executed, parameters=params, progress_bar=False)

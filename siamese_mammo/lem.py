@@ -486,7 +486,7 @@ def dice_figure(runs:dict[str, Path], path:Path) -> Path:
     ax.set_ylim(-0.02, 1); fig.tight_layout(); fig.savefig(path, dpi=110); plt.close(fig)
     return path
 
-# %% ../nbs/13_lem.ipynb #cff29170
+# %% ../nbs/13_lem.ipynb #4b36304b
 LEM_PRESETS = {   # image size and budget of each preset, and the reproduction protocol that prepares mini-MIAS
     'smoke': dict(size=(288, 224), frozen=False, epochs=2, batch_size=4, lr=1e-4, resamples=50, prepare='smoke'),
     'demo': dict(size=(576, 448), frozen=True, epochs=30, batch_size=16, lr=1e-3, resamples=1000, prepare='cpu'),
@@ -504,6 +504,7 @@ def lem(dataset:str='synth96', # a prepared dataset; with `raw`, ignored
         raw:str|None=None, # a mini-MIAS folder, prepared as the reproduction does; None: none
         backbone:str='none', # comma-separated: none, or methods whose runs hold encoders (method or method=folder)
         preset:str='demo', # a key of LEM_PRESETS: smoke, demo or paper
+        size:tuple[int,int]|None=None, # image (height, width); None: the preset's (the demo's 576x448, the paper's)
         data_dir:str|None=None, # data root
         runs_dir:str|None=None, # runs root (runs go to {dataset}/lem/{backbone})
         out:str|None=None, # folder of Table 6 and the figures; None: {dataset}/lem/report/ in the runs root
@@ -513,8 +514,8 @@ def lem(dataset:str='synth96', # a prepared dataset; with `raw`, ignored
     "Table 6: LEM with each backbone on the dataset, image-level AUC and localisation beside Grad-CAM; the report."
     if preset not in LEM_PRESETS:
         raise OptionError(f"option preset: one of {', '.join(LEM_PRESETS)} needed, got {preset!r}")
-    check_options(lem, locals(), dict(seed=Seed, device=Device))
-    t, budget = time.time(), LEM_PRESETS[preset]
+    check_options(lem, locals(), dict(size=ImageSize|None, seed=Seed, device=Device))
+    t, budget = time.time(), dict(LEM_PRESETS[preset], **({'size': tuple(size)} if size else {}))
     dataset, data_dir, backbones_dir = _source(dataset, raw, budget['prepare'], data_dir, runs_dir, seed)
     label = Path(raw).resolve().name if raw else dataset
     out = Path(out or runs_root(runs_dir)/dataset/'lem'/'report'); out.mkdir(parents=True, exist_ok=True)
@@ -533,7 +534,7 @@ def lem(dataset:str='synth96', # a prepared dataset; with `raw`, ignored
     table = table6(done, budget['resamples'], seed)
     figures['lem_dice_' + label] = str(dice_figure(done, out/f'lem_dice_{label}.png'))
     command = (f"siamese-mammo lem {f'--raw {label}' if raw else f'--dataset {dataset}'} --backbone {backbone} "
-               f"--preset {preset} --seed {seed}")
+               f"--preset {preset}{f' --size {size[0]}x{size[1]}' if size else ''} --seed {seed}")
     task = LABEL_RULES[SOURCE_TASK[resolve_dataset(dataset, data_dir).source.name]]
     note = (f"Made by `{command}` at commit {commit()}; {task}; "
             f"{'backbone frozen, ' if budget['frozen'] else ''}{budget['epochs']} epochs at {budget['size'][0]}x"

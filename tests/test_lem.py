@@ -19,7 +19,7 @@ def table6(data, pretrained, tmp_path_factory):
     from siamese_mammo.cli import main
     root = tmp_path_factory.mktemp('lem')
     args = ['lem', '--dataset', 'synth32', '--backbone', f'none,simclr={pretrained},byol', '--preset', 'smoke',
-            '--device', 'cpu', '--data-dir', data, '--runs-dir', root/'runs', '--out', root/'page']
+            '--size', '256x192', '--device', 'cpu', '--data-dir', data, '--runs-dir', root/'runs', '--out', root/'page']
     assert main(list(map(str, args))) == 0
     return dict(page=root/'page', runs=root/'runs'/'synth32'/'lem', args=args)
 
@@ -42,12 +42,15 @@ def test_backbone_is_the_runs_encoder(pretrained, tmp_path):
 def test_table6_rows_and_figures(table6):
     page = table6['page']
     t = pd.read_csv(page/'table6_synth32.csv')
+    assert 'at 256x192' in (page/'table6_synth32.md').read_text()
     assert list(t.backbone) == ['none', 'simclr']
     assert ((t.auc_lo <= t.auc + 1e-9) & (t.auc <= t.auc_hi + 1e-9)).all() and t.auc.between(0, 1).all()
     assert t.minus_none.isna().tolist() == [True, False]   # the new backbone is the reference of the differences
     assert (t.localised > 0).all() and t.dice_lem_mean.between(0, 1).all() and t.hit_gradcam_mean.between(0, 1).all()
     report = json.loads((page/'lem_report_synth32.json').read_text())
     assert list(report['missing']) == ['byol'] and 'no encoders' in report['missing']['byol']
+    assert report['budget']['size'] == [256, 192] and '--size 256x192' in report['command']   # the size asked for
+    assert json.loads((table6['runs']/'none'/'metrics.json').read_text())['config']['size'] == [256, 192]
     assert {'lem_maps_synth32_none', 'lem_maps_synth32_simclr', 'lem_dice_synth32'} == set(report['figures'])
     assert all((page/f'{name}.png').stat().st_size > 10_000 for name in report['figures'])
     scores = pd.read_csv(table6['runs']/'none'/'scores.csv')
