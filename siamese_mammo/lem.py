@@ -161,7 +161,7 @@ def lem_loss(S:torch.Tensor, # score maps (B, h, w)
     bce = F.binary_cross_entropy_with_logits
     return a*bce(lem_logit(S), y) + (1 - a)*bce(gap_logit(S), y) + sparsity*sparse_loss(S, tau, penalty)
 
-# %% ../nbs/13_lem.ipynb #0f3d4f1d
+# %% ../nbs/13_lem.ipynb #562926d6
 SMOOTH = 8.0           # pixels: the Gaussian that smooths the gradient map (a quarter of ResNet-18's 32-px stride)
 DICE_THRESHOLD = 0.5   # of a map's maximum: the fixed threshold for Dice
 
@@ -210,8 +210,8 @@ def dice(heat:np.ndarray, # a map in [0, 1]
     return float(2*(pred & mask).sum()/max(pred.sum() + mask.sum(), 1))
 
 def pointing_hit(heat:np.ndarray, mask:np.ndarray) -> bool:
-    "The pointing game: whether the map's maximum falls inside the mask."
-    return bool(mask.flat[np.argmax(heat)])
+    "The pointing game: whether the map's maximum falls inside the mask (a map with nothing above 0 points nowhere)."
+    return bool(heat.max() > 0 and mask.flat[np.argmax(heat)])
 
 # %% ../nbs/13_lem.ipynb #5df5f7d9
 @dataclass
