@@ -50,7 +50,7 @@ def image_labels(exams:pd.DataFrame, # an exam table
         return np.where(birads >= 3, 1.0, np.where(birads == 1, 0.0, np.nan))
     return (exams.outcome == 'M' if task == 'outcome' else exams.outcome != 'N').to_numpy(float)
 
-# %% ../nbs/13_lem.ipynb #1fbef676
+# %% ../nbs/13_lem.ipynb #a31c37db
 @dataclass
 class WholeImages:
     "Labelled whole mammograms at one size: an (n, H, W) uint16 array and a table row each (label, split, boxes, slot)."
@@ -74,12 +74,12 @@ def _labelled_rows(exams:pd.DataFrame, labels:np.ndarray, size:tuple[int,int]) -
     t = exams[keep].reset_index(drop=True)
     return t.assign(label=labels[keep].astype(int), boxes=[boxes(r) for r in t.itertuples()])
 
-def _read_images(ds, rows:pd.DataFrame, size:tuple[int,int], out:Path) -> list[int]:
+def _read_images(raw:Path, rows:pd.DataFrame, size:tuple[int,int], out:Path) -> list[int]:
     "Write the images of `rows` at `size` into out/images.npy (slot = row); the rows read (the others: skips)."
     part, good, skips = out/'images.npy.part', [], Skips()
     images = np.lib.format.open_memmap(part, 'w+', np.uint16, (len(rows), *size))
     for i, r in enumerate(tqdm(rows.itertuples(), total=len(rows), desc=f'images at {size[0]}x{size[1]}')):
-        try: images[i] = np.round(load_resized(ds.raw, r, size)*65535); good.append(i)
+        try: images[i] = np.round(load_resized(raw, r, size)*65535); good.append(i)
         except (BadImage, OSError) as e: skips.add(r.image_id, 'unreadable image', str(e).splitlines()[0])
     images.flush(); del images
     part.replace(out/'images.npy'); save_skips(skips, out)
@@ -87,7 +87,8 @@ def _read_images(ds, rows:pd.DataFrame, size:tuple[int,int], out:Path) -> list[i
 
 def whole_images(dataset:str, # a prepared dataset (its exam table and raw images)
                  size:tuple[int,int], # (height, width)
-                 data_dir:str|None=None # data root
+                 data_dir:str|None=None, # data root
+                 raw:str|None=None # the raw images' folder, where it is not the data root's (a mini-MIAS folder)
                 ) -> WholeImages:
     "The dataset's labelled images at `size`, read once into processed/{dataset}/whole_{H}x{W}/."
     ds = resolve_dataset(dataset, data_dir); out = ds.processed/f"whole_{size[0]}x{size[1]}"
@@ -97,10 +98,12 @@ def whole_images(dataset:str, # a prepared dataset (its exam table and raw image
     exams = load_exams(ds.processed)
     rows = _labelled_rows(exams, image_labels(exams, SOURCE_TASK[ds.source.name]), size)
     out.mkdir(parents=True, exist_ok=True)
-    good = _read_images(ds, rows, size, out)
+    good = _read_images(Path(raw or ds.raw), rows, size, out)
+    if not good: raise DatasetError(f'{dataset}: none of its {len(rows)} labelled images could be read from '
+                                    f'{raw or ds.raw} (see {out/"skipped.csv"})')
     table = rows.assign(slot=range(len(rows))).iloc[good]
     with atomic_write(out/'images.csv', newline='') as f: table.to_csv(f, index=False)
-    return whole_images(dataset, size, data_dir)
+    return whole_images(dataset, size, data_dir, raw)
 
 # %% ../nbs/13_lem.ipynb #41cc01e9
 class LEMNet(nn.Module):
@@ -213,7 +216,7 @@ def pointing_hit(heat:np.ndarray, mask:np.ndarray) -> bool:
     "The pointing game: whether the map's maximum falls inside the mask (a map with nothing above 0 points nowhere)."
     return bool(heat.max() > 0 and mask.flat[np.argmax(heat)])
 
-# %% ../nbs/13_lem.ipynb #5df5f7d9
+# %% ../nbs/13_lem.ipynb #8c5794d3
 @dataclass
 class LEMConfig:
     "The options of one LEM run."
@@ -233,6 +236,7 @@ class LEMConfig:
     seed:int = 0
     device:str = 'auto'          # auto, cpu or cuda
     data_dir:str|None = None     # data root
+    raw:str|None = None          # the raw images' folder, where it is not the data root's (a mini-MIAS folder)
     runs_dir:str|None = None     # runs root
     backbones_dir:str|None = None   # where a backbone's method runs are (None: runs/{dataset})
 
@@ -253,7 +257,7 @@ def lem_augment() -> nn.Module:
     return K.AugmentationSequential(K.RandomHorizontalFlip(), K.RandomRotation(30.0, p=0.5),
                                     K.RandomContrast((0.8, 1.2), p=1.0), K.RandomGaussianNoise(std=0.01, p=0.5))
 
-# %% ../nbs/13_lem.ipynb #fbf9ddc2
+# %% ../nbs/13_lem.ipynb #0cfdeece
 @dataclass
 class LEMRun:
     "A run being trained: its options, images, rows per split, network, optimiser, schedule and state."
@@ -295,7 +299,7 @@ def backbone_features(run:LEMRun) -> tuple[torch.Tensor, np.ndarray]:
 def setup_lem(cfg:LEMConfig) -> LEMRun:
     "A fresh run of `cfg`: images, seeded network (from the backbone), Adam and its cosine schedule."
     check_options(LEMConfig, asdict(cfg), LEM_RULES)
-    images = whole_images(cfg.dataset, tuple(cfg.size), cfg.data_dir)
+    images = whole_images(cfg.dataset, tuple(cfg.size), cfg.data_dir, cfg.raw)
     rows = {s: split_rows(images.table, s, limit=cfg.limit if s == 'train' else 0, seed=cfg.seed)
             for s in ('train', 'val', 'test')}
     seed_everything(cfg.seed)
@@ -486,7 +490,7 @@ def dice_figure(runs:dict[str, Path], path:Path) -> Path:
     ax.set_ylim(-0.02, 1); fig.tight_layout(); fig.savefig(path, dpi=110); plt.close(fig)
     return path
 
-# %% ../nbs/13_lem.ipynb #4b36304b
+# %% ../nbs/13_lem.ipynb #7d7f670a
 LEM_PRESETS = {   # image size and budget of each preset, and the reproduction protocol that prepares mini-MIAS
     'smoke': dict(size=(288, 224), frozen=False, epochs=2, batch_size=4, lr=1e-4, resamples=50, prepare='smoke'),
     'demo': dict(size=(576, 448), frozen=True, epochs=30, batch_size=16, lr=1e-3, resamples=1000, prepare='cpu'),
@@ -522,7 +526,8 @@ def lem(dataset:str='synth96', # a prepared dataset; with `raw`, ignored
     done, missing, figures = {}, {}, {}
     for b in (b.strip() for b in backbone.split(',') if b.strip()):
         cfg = LEMConfig(dataset, b, budget['size'], budget['epochs'], budget['batch_size'], budget['lr'],
-                        frozen=budget['frozen'], seed=seed, device=device, data_dir=data_dir, runs_dir=runs_dir,
+                        frozen=budget['frozen'], seed=seed, device=device, data_dir=data_dir,
+                        raw=str(Path(raw).resolve()) if raw else None, runs_dir=runs_dir,
                         backbones_dir=str(backbones_dir))
         try: train_lem(cfg)
         except DatasetError as e: missing[b] = str(e); continue

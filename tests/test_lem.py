@@ -107,3 +107,12 @@ def test_frozen_backbone_trains_the_score_convolution_only(data, pretrained, tmp
     from siamese_mammo.lem import setup_lem
     start = setup_lem(cfg).net.score.weight.detach()   # the seeded initial convolution
     assert not torch.allclose(best['score.weight'], start) and len(metrics['history']) == 2
+
+def test_images_that_cannot_be_read_are_one_clear_error(data, tmp_path):
+    "Every image unreadable (here: the wrong raw folder): each recorded as a skip, one line saying so, nothing cached."
+    from siamese_mammo.core import DatasetError
+    with pytest.raises(DatasetError, match=r'none of its \d+ labelled images could be read from'):
+        whole_images('synth32', (64, 48), str(data), raw=str(tmp_path))
+    out = data/'processed'/'synth32'/'whole_64x48'
+    skipped = pd.read_csv(out/'skipped.csv')
+    assert len(skipped) > 0 and (skipped.reason == 'unreadable image').all() and not (out/'images.csv').exists()
