@@ -216,7 +216,7 @@ def pointing_hit(heat:np.ndarray, mask:np.ndarray) -> bool:
     "The pointing game: whether the map's maximum falls inside the mask (a map with nothing above 0 points nowhere)."
     return bool(heat.max() > 0 and mask.flat[np.argmax(heat)])
 
-# %% ../nbs/13_lem.ipynb #8c5794d3
+# %% ../nbs/13_lem.ipynb #fa464966
 @dataclass
 class LEMConfig:
     "The options of one LEM run."
@@ -238,9 +238,11 @@ class LEMConfig:
     data_dir:str|None = None     # data root
     raw:str|None = None          # the raw images' folder, where it is not the data root's (a mini-MIAS folder)
     runs_dir:str|None = None     # runs root
-    backbones_dir:str|None = None   # where a backbone's method runs are (None: runs/{dataset})
+    source_runs:str|None = None  # the source's runs: backbones in {it}/{method}, LEM in {it}/lem (None: runs/{dataset})
 
-    def out_dir(self) -> Path: return runs_root(self.runs_dir)/self.dataset/'lem'/self.backbone.partition('=')[0]
+    @property
+    def runs(self) -> Path: return Path(self.source_runs or runs_root(self.runs_dir)/self.dataset)
+    def out_dir(self) -> Path: return self.runs/'lem'/self.backbone.partition('=')[0]
     def saved(self) -> dict: return json.loads(json.dumps(asdict(self)))   # as metrics.json keeps it
 
 LEM_RULES = dict(size=ImageSize, epochs=Count, batch_size=Count, lr=Rate, limit=NonNegative, seed=Seed, device=Device)
@@ -257,7 +259,7 @@ def lem_augment() -> nn.Module:
     return K.AugmentationSequential(K.RandomHorizontalFlip(), K.RandomRotation(30.0, p=0.5),
                                     K.RandomContrast((0.8, 1.2), p=1.0), K.RandomGaussianNoise(std=0.01, p=0.5))
 
-# %% ../nbs/13_lem.ipynb #0cfdeece
+# %% ../nbs/13_lem.ipynb #34c3564c
 @dataclass
 class LEMRun:
     "A run being trained: its options, images, rows per split, network, optimiser, schedule and state."
@@ -304,7 +306,7 @@ def setup_lem(cfg:LEMConfig) -> LEMRun:
             for s in ('train', 'val', 'test')}
     seed_everything(cfg.seed)
     device = pick_device(cfg.device)
-    net = LEMNet(backbone_trunk(cfg.backbone, Path(cfg.backbones_dir or runs_root(cfg.runs_dir)/cfg.dataset)))
+    net = LEMNet(backbone_trunk(cfg.backbone, cfg.runs))
     net.features.requires_grad_(not cfg.frozen)
     trained = net.score if cfg.frozen else net
     opt = torch.optim.Adam(trained.to(device).parameters(), cfg.lr, weight_decay=cfg.weight_decay)
@@ -490,7 +492,7 @@ def dice_figure(runs:dict[str, Path], path:Path) -> Path:
     ax.set_ylim(-0.02, 1); fig.tight_layout(); fig.savefig(path, dpi=110); plt.close(fig)
     return path
 
-# %% ../nbs/13_lem.ipynb #7d7f670a
+# %% ../nbs/13_lem.ipynb #2a4e885c
 LEM_PRESETS = {   # image size and budget of each preset, and the reproduction protocol that prepares mini-MIAS
     'smoke': dict(size=(288, 224), frozen=False, epochs=2, batch_size=4, lr=1e-4, resamples=50, prepare='smoke'),
     'demo': dict(size=(576, 448), frozen=True, epochs=30, batch_size=16, lr=1e-3, resamples=1000, prepare='cpu'),
@@ -499,7 +501,7 @@ LEM_PRESETS = {   # image size and budget of each preset, and the reproduction p
 
 def _source(dataset:str, raw:str|None, prepare:str, data_dir:str|None, runs_dir:str|None, seed:int
            ) -> tuple[str, str|None, Path]:
-    "The dataset, its data root and where its backbones' runs are: mini-MIAS (if `raw`) prepared as the reproduction."
+    "The dataset, its data root and its runs folder; mini-MIAS (if `raw`) prepared and kept as the reproduction does."
     if not raw: return dataset, data_dir, runs_root(runs_dir)/dataset
     root, runs = reproduction_dirs(raw, data_dir, runs_dir)
     return prepare_real(raw, PROTOCOL[prepare], root, seed), str(root), runs
@@ -510,8 +512,8 @@ def lem(dataset:str='synth96', # a prepared dataset; with `raw`, ignored
         preset:str='demo', # a key of LEM_PRESETS: smoke, demo or paper
         size:tuple[int,int]|None=None, # image (height, width); None: the preset's (the demo's 576x448, the paper's)
         data_dir:str|None=None, # data root
-        runs_dir:str|None=None, # runs root (runs go to {dataset}/lem/{backbone})
-        out:str|None=None, # folder of Table 6 and the figures; None: {dataset}/lem/report/ in the runs root
+        runs_dir:str|None=None, # runs root: LEM runs in {dataset}/lem/ (mini-MIAS: in reproduction/{folder}/lem/)
+        out:str|None=None, # folder of Table 6 and the figures; None: lem/report/ in the source's runs folder
         seed:int=0, # seed of everything
         device:str='auto' # auto, cpu or cuda
        ) -> dict:
@@ -520,15 +522,14 @@ def lem(dataset:str='synth96', # a prepared dataset; with `raw`, ignored
         raise OptionError(f"option preset: one of {', '.join(LEM_PRESETS)} needed, got {preset!r}")
     check_options(lem, locals(), dict(size=ImageSize|None, seed=Seed, device=Device))
     t, budget = time.time(), dict(LEM_PRESETS[preset], **({'size': tuple(size)} if size else {}))
-    dataset, data_dir, backbones_dir = _source(dataset, raw, budget['prepare'], data_dir, runs_dir, seed)
+    dataset, data_dir, runs = _source(dataset, raw, budget['prepare'], data_dir, runs_dir, seed)
     label = Path(raw).resolve().name if raw else dataset
-    out = Path(out or runs_root(runs_dir)/dataset/'lem'/'report'); out.mkdir(parents=True, exist_ok=True)
+    out = Path(out or runs/'lem'/'report'); out.mkdir(parents=True, exist_ok=True)
     done, missing, figures = {}, {}, {}
     for b in (b.strip() for b in backbone.split(',') if b.strip()):
         cfg = LEMConfig(dataset, b, budget['size'], budget['epochs'], budget['batch_size'], budget['lr'],
                         frozen=budget['frozen'], seed=seed, device=device, data_dir=data_dir,
-                        raw=str(Path(raw).resolve()) if raw else None, runs_dir=runs_dir,
-                        backbones_dir=str(backbones_dir))
+                        raw=str(Path(raw).resolve()) if raw else None, source_runs=str(runs))
         try: train_lem(cfg)
         except DatasetError as e: missing[b] = str(e); continue
         done[b.partition('=')[0]] = cfg.out_dir()

@@ -116,3 +116,18 @@ def test_images_that_cannot_be_read_are_one_clear_error(data, tmp_path):
     out = data/'processed'/'synth32'/'whole_64x48'
     skipped = pd.read_csv(out/'skipped.csv')
     assert len(skipped) > 0 and (skipped.reason == 'unreadable image').all() and not (out/'images.csv').exists()
+
+def test_mini_mias_through_raw(tmp_path):
+    ("`lem --raw` on the 40-image mini-MIAS sample: prepared as the reproduction prepares it, the images read from the "
+     "raw folder, the run kept in the reproduction's runs folder, Table 6 named after the folder.")
+    from siamese_mammo.cli import main
+    from siamese_mammo.datasets import mias_sample
+    args = ['lem', '--raw', mias_sample(), '--backbone', 'none', '--preset', 'smoke', '--device', 'cpu',
+            '--data-dir', tmp_path/'data', '--runs-dir', tmp_path/'runs', '--out', tmp_path/'page']
+    assert main(list(map(str, args))) == 0
+    t = pd.read_csv(tmp_path/'page'/'table6_mini-mias-sample.csv')
+    assert list(t.backbone) == ['none'] and t.images.iloc[0] > 0
+    run = tmp_path/'runs'/'reproduction'/'mini-mias-sample'/'lem'/'none'
+    metrics = json.loads((run/'metrics.json').read_text())
+    assert metrics['config']['raw'] == str(mias_sample().resolve()) and (run/'scores.csv').exists()
+    assert 'any abnormality in Info.txt' in (tmp_path/'page'/'table6_mini-mias-sample.md').read_text()
