@@ -24,8 +24,8 @@ from .paper import (BASELINES, LABEL_NOTE, auc_table, baseline_budget, commit, l
 
 # %% auto #0
 __all__ = ['PROTOCOL', 'AGAIN', 'FLOORS', 'SPLITS', 'PAPER_SHOWN', 'ARMS_SHOWN', 'SHOWN', 'reproduction_dirs', 'prepare_real',
-           'train_arms', 'run_config', 'score_pairs', 'resample_women', 'interval', 'women_intervals', 'arm_scores',
-           'floor_scores', 'score_tables', 'figure', 'downstream', 'split_counts', 'reproduce']
+           'train_arms', 'run_config', 'score_pairs', 'women_draws', 'resample_women', 'interval', 'women_intervals',
+           'arm_scores', 'floor_scores', 'score_tables', 'figure', 'downstream', 'split_counts', 'reproduce']
 
 # %% ../nbs/12_reproduction.ipynb #c738a1ed
 PROTOCOL = {   # the arms, budgets and seed of each preset; 'cpu' is what figures/reproduction/ reports
@@ -111,16 +111,21 @@ def score_pairs(run_dir:Path|str, # a finished siamese run
     return out
 
 # %% ../nbs/12_reproduction.ipynb #8f17b280
+def women_draws(women:np.ndarray, # each item's woman
+                resamples:int=1000, seed:int=0):
+    "`resamples` draws of whole women with replacement, each the indices of its women's items (the same for any score)."
+    rows = [np.flatnonzero(women == w) for w in np.unique(women)]
+    rng = np.random.default_rng(seed)
+    for _ in range(resamples): yield np.concatenate([rows[k] for k in rng.integers(len(rows), size=len(rows))])
+
 def resample_women(scores:dict[str, np.ndarray], # name -> score of each pair
                    A:np.ndarray, women:np.ndarray, # each pair's abnormal area and woman
                    resamples:int=1000, seed:int=0,
                    cutoffs:np.ndarray=CUTOFFS # of A (a 0/1 label with the cutoff 0.5: the plain AUC)
                   ) -> tuple[dict[str, float], dict[str, np.ndarray]]:
     "Each score's average AUC, and its values over `resamples` draws of whole women with replacement (the same draws)."
-    rows = [np.flatnonzero(women == w) for w in np.unique(women)]
-    rng, boot = np.random.default_rng(seed), {k: [] for k in scores}
-    for _ in range(resamples):
-        pick = np.concatenate([rows[k] for k in rng.integers(len(rows), size=len(rows))])
+    boot = {k: [] for k in scores}
+    for pick in women_draws(women, resamples, seed):
         for k, s in scores.items(): boot[k].append(average_auc(s[pick], A[pick], cutoffs))
     return {k: average_auc(s, A, cutoffs) for k, s in scores.items()}, {k: np.array(v) for k, v in boot.items()}
 
