@@ -24,6 +24,7 @@ from .siamese import EMBEDDING, encoder
 from .options import check_resumable
 from .pretrain import TrainingDiverged, improves, load_encoders, save_torch, split_rows
 from .paper import commit, write_table
+from .sweep import best_run
 from .reproduction import PROTOCOL, interval, prepare_real, reproduction_dirs, women_draws, women_intervals
 
 # %% auto #0
@@ -513,6 +514,14 @@ def _source(dataset:str, raw:str|None, prepare:str, data_dir:str|None, runs_dir:
     root, runs = reproduction_dirs(raw, data_dir, runs_dir)
     return prepare_real(raw, PROTOCOL[prepare], root, seed), str(root), runs
 
+def _backbone(b:str, raw:str|None, runs:Path) -> str:
+    ("A backbone as `LEMConfig` names it; on a mini-MIAS folder `siamese` is the run the reproduction selected in its "
+     "trainable arm (the paper's learning rates leave LARS networks untrained), where that sweep has run.")
+    sweep_dir = runs/'trainable'
+    if not (raw and b == 'siamese' and (sweep_dir/'table1.csv').exists()): return b
+    run = best_run(pd.read_csv(sweep_dir/'table1.csv'), sweep_dir)
+    return f'siamese={run}' if run else b
+
 def lem(dataset:str='synth96', # a prepared dataset; with `raw`, ignored
         raw:str|None=None, # a mini-MIAS folder, prepared as the reproduction does; None: none
         backbone:str='none', # comma-separated: none, or methods whose runs hold encoders (method or method=folder)
@@ -533,7 +542,7 @@ def lem(dataset:str='synth96', # a prepared dataset; with `raw`, ignored
     label = Path(raw).resolve().name if raw else dataset
     out = Path(out or runs/'lem'/'report'); out.mkdir(parents=True, exist_ok=True)
     done, missing, figures = {}, {}, {}
-    for b in (b.strip() for b in backbone.split(',') if b.strip()):
+    for b in (_backbone(b.strip(), raw, runs) for b in backbone.split(',') if b.strip()):
         cfg = LEMConfig(dataset, b, budget['size'], budget['epochs'], budget['batch_size'], budget['lr'],
                         frozen=budget['frozen'], seed=seed, device=device, data_dir=data_dir,
                         raw=str(Path(raw).resolve()) if raw else None, source_runs=str(runs))

@@ -17,7 +17,7 @@ from .tiling import open_store, prepare
 from .siamese import CUTOFFS, average_auc, both_orders, pair_scores
 from .options import PretrainConfig
 from .pretrain import PatchSet, load_model_state, make_loader, on_device, setup
-from .sweep import run_name, run_notebook, run_seconds, sweep
+from .sweep import best_run, run_notebook, run_seconds, sweep
 from .evaluation import evaluate, label_efficiency
 from .paper import (BASELINES, LABEL_NOTE, auc_table, baseline_budget, commit, label_figure, label_table,
                                  named_runs, write_table)
@@ -235,8 +235,7 @@ def downstream(dataset:str, arms:dict[str, Path], ssl:dict[str, Path], root:Path
 # %% ../nbs/12_reproduction.ipynb #f754801d
 def _selected(tables:dict[str, pd.DataFrame], runs:Path) -> dict[str, Path]:
     "Arm -> the folder of its selected run (the best validation AUC of `sweep`), for the arms that have one."
-    return {arm: runs/arm/run_name(t[t.best].batch_size.iloc[0], t[t.best].lr.iloc[0]) for arm, t in tables.items()
-            if t.best.any()}
+    return {arm: run for arm, t in tables.items() if (run := best_run(t, runs/arm))}
 
 def split_counts(floors:pd.DataFrame) -> dict:
     "Pairs, lesion pairs (A > 0) and women per split."
