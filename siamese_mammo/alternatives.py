@@ -117,15 +117,25 @@ def _sources(datasets:str, raw:str|None, prepare:str, data_dir:str|None, runs_di
     return out
 
 def _earlier(out:Path, preset:str, labels:list[str]) -> tuple[dict, list[pd.DataFrame], list[pd.DataFrame]]:
-    "What an earlier call wrote to `out` at the same preset, less the sources `labels`: report, Table 5, differences."
+    ("What an earlier call wrote to `out` at the same preset, less the sources `labels`: each other source's record, "
+     "and its blocks of Table 5 and of the differences.")
     report = read_cache(out/'report.json', read_json)
     if not report or report.get('preset') != preset: return {}, [], []
-    other = lambda key: not any(key == s or key.startswith(f'{s}:') or key.endswith(f'_{s}') for s in labels)
-    pick = lambda v: [x for x in v if other(x)] if isinstance(v, list) else {k: x for k, x in v.items() if other(k)}
-    kept = {k: pick(report.get(k, {})) for k in ('sources', 'counts', 'figures', 'bmm_mixtures')}
-    kept['failures'] = pick(report.get('failures', []))
-    table, diffs = (t[t.data.map(other)] for t in map(pd.read_csv, (out/'table5.csv', out/'differences.csv')))
+    kept = {label: record for label, record in report['sources'].items() if label not in labels}
+    table, diffs = (t[t.data.isin(kept)] for t in map(pd.read_csv, (out/'table5.csv', out/'differences.csv')))
     return kept, [table] if len(table) else [], [diffs] if len(diffs) else []
+
+def _source_record(label:str, dataset:str, root:Path|None, done:dict, floors:pd.DataFrame, failed:list[str], out:Path,
+                   command:str, seconds:float) -> dict:
+    ("One source's part of the report: its command and commit, counts, failures and, with a Beta-mixture row, that "
+     "row's Figure 4 and last mixture parameters.")
+    record = dict(command=command, commit=commit(), seconds=round(seconds), counts=split_counts(floors),
+                  failures=failed)
+    if 'bmm' in done:   # the Beta mixture's Figure 4: what its soft labels look like on these distances
+        store = resolve_dataset(dataset, None if root is None else str(root)).processed
+        record['figure4'] = str(out/f'figure4_bmm_{label}.png'); figure4(done['bmm'], store, record['figure4'])
+        record['bmm_mixture'] = {k: read_json(done['bmm']/'metrics.json')['history'][-1][k] for k in ('gmm1', 'gmm2')}
+    return record
 
 def alternatives(datasets:str='synth96', # comma-separated prepared datasets (synth96: the development seed)
                  raw:str|None=None, # a mini-MIAS folder, prepared as the reproduction does; None: none
@@ -142,27 +152,21 @@ def alternatives(datasets:str='synth96', # comma-separated prepared datasets (sy
     t, budget = time.time(), ABLATION[preset]
     out = Path(out or runs_root(runs_dir)/'alternatives'/'report'); out.mkdir(parents=True, exist_ok=True)
     sources = _sources(datasets, raw, budget['prepare'], data_dir, runs_dir, seed)
-    report, tables, diffs = _earlier(out, preset, [label for label, *_ in sources])
-    failures, counts, figures, mixtures, made = (report.get(k, e) for k, e in [
-        ('failures', []), ('counts', {}), ('figures', {}), ('bmm_mixtures', {}), ('sources', {})])
+    records, tables, diffs = _earlier(out, preset, [label for label, *_ in sources])
+    failures = [f'{label}: {why}' for label, r in records.items() for why in r['failures']]
     for label, dataset, root, runs in sources:
         done, failed = train_variants(dataset, root, runs, budget['run'], seed, device)
         failures += [f'{label}: {why}' for why in failed]
         if not done: continue
         floors = score_pairs(next(iter(done.values())), trained=False, device=device)
         table, d = table5(done, floors, budget['resamples'], seed)
-        if 'bmm' in done:   # the Beta mixture's Figure 4: what its soft labels look like on these distances
-            store = resolve_dataset(dataset, None if root is None else str(root)).processed
-            figure4(done['bmm'], store, out/f'figure4_bmm_{label}.png')
-            figures[f'figure4_bmm_{label}'] = str(out/f'figure4_bmm_{label}.png')
-            mixtures[label] = {k: read_json(done['bmm']/'metrics.json')['history'][-1][k] for k in ('gmm1', 'gmm2')}
         tables.append(table.assign(data=label)); diffs.append(d.assign(data=label))
-        counts[label] = split_counts(floors)
         source = f"--datasets {label}" if dataset == label else f"--datasets '' --raw {label}"
-        made[label] = dict(command=f'siamese-mammo alternatives {source} --preset {preset} --seed {seed}',
-                           commit=commit(), seconds=round(time.time() - t))
+        records[label] = _source_record(label, dataset, root, done, floors, failed, out,
+                                        f'siamese-mammo alternatives {source} --preset {preset} --seed {seed}',
+                                        time.time() - t)
     if not tables: raise OptionError(f'no row has a finished run: {failures}')
-    note = ('Made by ' + '; '.join(f"`{m['command']}` at commit {m['commit']}" for m in made.values()) +
+    note = ('Made by ' + '; '.join(f"`{r['command']}` at commit {r['commit']}" for r in records.values()) +
             f"; budget {options_text(budget['run'])}")
     first = lambda t: t[['data'] + [c for c in t.columns if c != 'data']]
     written = {name: str(write_table(first(pd.concat(tab, ignore_index=True)), out/name, f'{note}; {why}'))
@@ -170,7 +174,7 @@ def alternatives(datasets:str='synth96', # comma-separated prepared datasets (sy
         ('table5', tables, 'average AUC over cutoffs of A; val at the selected epoch; test with 95% intervals over '
                            'women; minus_floor: the invariant score minus the floor best on validation, paired'),
         ('differences', diffs, "each row's invariant score minus each floor, test split, paired intervals over women")]}
-    report = dict(sources=made, preset=preset, budget=budget, counts=counts, failures=failures, tables=written,
-                  figures=figures, bmm_mixtures=mixtures, seconds=round(time.time() - t))
+    report = dict(sources=records, preset=preset, budget=budget, failures=failures, tables=written,
+                  seconds=round(time.time() - t))
     with atomic_write(out/'report.json') as f: json.dump(report, f, indent=1, default=str)
     return report

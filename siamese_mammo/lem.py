@@ -21,17 +21,19 @@ from .io import BadImage, scale_boxes
 from .datasets import load_exams, resolve_dataset, save_skips
 from .registration import load_resized
 from .siamese import EMBEDDING, encoder
-from .pretrain import TrainingDiverged, load_encoders, save_torch, split_rows
+from .options import check_resumable
+from .pretrain import TrainingDiverged, improves, load_encoders, save_torch, split_rows
 from .paper import commit, write_table
-from .reproduction import PROTOCOL, interval, prepare_real, reproduction_dirs, women_intervals
+from .sweep import best_run
+from .reproduction import PROTOCOL, interval, prepare_real, reproduction_dirs, women_draws, women_intervals
 
 # %% auto #0
-__all__ = ['LABEL_RULES', 'SOURCE_TASK', 'EPS', 'SMOOTH', 'DICE_THRESHOLD', 'LEM_RULES', 'LEM_PRESETS', 'image_labels',
-           'WholeImages', 'whole_images', 'LEMNet', 'gap_logit', 'extrema', 'lem_logit', 'sparse_loss', 'alpha',
-           'lem_loss', 'extremum_maps', 'ImageLogit', 'gradcam_maps', 'box_mask', 'dice', 'pointing_hit', 'LEMConfig',
-           'backbone_trunk', 'lem_augment', 'LEMRun', 'backbone_features', 'setup_lem', 'resume', 'train_epoch',
-           'image_scores', 'image_auc', 'better', 'localise', 'end_epoch', 'finish_lem', 'train_lem', 'women_mean',
-           'table6', 'map_figure', 'dice_figure', 'lem']
+__all__ = ['LABEL_RULES', 'SOURCE_TASK', 'EPS', 'SMOOTH', 'DICE_THRESHOLD', 'LEM_RULES', 'LEM_FREE', 'LEM_PRESETS',
+           'image_labels', 'WholeImages', 'whole_images', 'LEMNet', 'gap_logit', 'extrema', 'lem_logit', 'sparse_loss',
+           'alpha', 'lem_loss', 'extremum_maps', 'ImageLogit', 'gradcam_maps', 'localisation_maps', 'box_mask', 'dice',
+           'pointing_hit', 'LEMConfig', 'backbone_trunk', 'lem_augment', 'LEMRun', 'backbone_features', 'setup_lem',
+           'resume', 'train_epoch', 'image_scores', 'image_auc', 'boxed_abnormal', 'localise', 'end_epoch', 'load_best',
+           'finish_lem', 'train_lem', 'women_mean', 'table6', 'map_figure', 'dice_figure', 'lem']
 
 # %% ../nbs/13_lem.ipynb #eed208b3
 LABEL_RULES = {   # each image-level task: which images are abnormal (1), which normal (0), which are left out
@@ -196,6 +198,11 @@ def gradcam_maps(net:LEMNet, x:torch.Tensor # images (B, 1, H, W)
         maps = cam(x.clone().requires_grad_(True), [BinaryClassifierOutputTarget(1)]*len(x))   # a frozen backbone too
     return _scaled(torch.from_numpy(maps).float())
 
+def localisation_maps(net:LEMNet, x:torch.Tensor # images (B, 1, H, W)
+                     ) -> dict[str, torch.Tensor]:
+    "The two maps compared: the extremum map ('lem') and Grad-CAM ('gradcam'), each (B, H, W) in [0, 1]."
+    return {'lem': extremum_maps(net, x), 'gradcam': gradcam_maps(net, x)}
+
 def box_mask(boxes:list, # [xmin, ymin, xmax, ymax] in pixels
              size:tuple[int,int] # (height, width)
             ) -> np.ndarray:
@@ -246,6 +253,7 @@ class LEMConfig:
     def saved(self) -> dict: return json.loads(json.dumps(asdict(self)))   # as metrics.json keeps it
 
 LEM_RULES = dict(size=ImageSize, epochs=Count, batch_size=Count, lr=Rate, limit=NonNegative, seed=Seed, device=Device)
+LEM_FREE = ('device', 'data_dir', 'raw', 'runs_dir', 'source_runs')   # where things are: may change when a run resumes
 
 def backbone_trunk(backbone:str, # none, a method (its run in `runs`/{method}), or method=folder
                    runs:Path # where the methods' runs are
@@ -262,7 +270,7 @@ def lem_augment() -> nn.Module:
 # %% ../nbs/13_lem.ipynb #34c3564c
 @dataclass
 class LEMRun:
-    "A run being trained: its options, images, rows per split, network, optimiser, schedule and state."
+    "A run: its options, images, rows per split, network, optimiser, schedule, state and, once finished, metrics."
     cfg:LEMConfig
     images:WholeImages
     rows:dict
@@ -272,11 +280,10 @@ class LEMRun:
     device:torch.device
     state:dict
     cache:tuple|None = None   # frozen: the backbone's features of every image of the splits, and each row's position
+    metrics:dict|None = None  # a finished run's metrics.json
 
     @property
     def out(self) -> Path: return self.cfg.out_dir()
-    @property
-    def steps(self) -> int: return self.cfg.epochs*math.ceil(len(self.rows['train'])/self.cfg.batch_size)
     def labels(self, rows:np.ndarray) -> np.ndarray: return self.images.table.label.to_numpy()[rows]
 
     def score_maps(self, rows:np.ndarray, augment:nn.Module|None=None) -> torch.Tensor:
@@ -310,9 +317,9 @@ def setup_lem(cfg:LEMConfig) -> LEMRun:
     net.features.requires_grad_(not cfg.frozen)
     trained = net.score if cfg.frozen else net
     opt = torch.optim.Adam(trained.to(device).parameters(), cfg.lr, weight_decay=cfg.weight_decay)
-    run = LEMRun(cfg, images, rows, net, opt, None, device, dict(epoch=0, history=[], best=None, best_epoch=None))
-    run.sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, run.steps)
-    return run
+    steps = cfg.epochs*math.ceil(len(rows['train'])/cfg.batch_size)   # the schedule's length: T_max
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
+    return LEMRun(cfg, images, rows, net, opt, sched, device, dict(epoch=0, history=[], best=None, best_epoch=None))
 
 def _checkpoint(run:LEMRun) -> dict:
     return dict(config=run.cfg.saved(), net=run.net.state_dict(), opt=run.opt.state_dict(),
@@ -324,9 +331,7 @@ def resume(run:LEMRun) -> bool:
     if not path.exists(): return False
     ck = read_back(path, lambda p: torch.load(p, map_location=run.device, weights_only=False),
                    'remove the run folder and train again')
-    if changed := sorted(k for k, v in run.cfg.saved().items() if ck['config'].get(k) != v and k != 'device'):
-        raise OptionError(f"{run.out}: a run with other {', '.join(changed)} is there; remove it or use another runs "
-                          f"root")
+    check_resumable(ck['config'], run.cfg.saved(), LEMConfig, LEM_FREE, f'remove {run.out} to train it afresh')
     run.net.load_state_dict(ck['net']); run.opt.load_state_dict(ck['opt']); run.sched.load_state_dict(ck['sched'])
     run.state = ck['state']
     return True
@@ -340,7 +345,7 @@ def train_epoch(run:LEMRun, epoch:int, augment:nn.Module) -> float:
     for k in tqdm(range(0, len(order), run.cfg.batch_size), desc=f'epoch {epoch}/{run.cfg.epochs}', leave=False):
         rows = order[k:k + run.cfg.batch_size]
         y = torch.as_tensor(run.labels(rows), dtype=torch.float32, device=run.device)
-        a = alpha(run.sched.last_epoch, run.steps, run.cfg.ramp)
+        a = alpha(run.sched.last_epoch, run.sched.T_max, run.cfg.ramp)
         loss = lem_loss(run.score_maps(rows, augment), y, a, run.cfg.sparsity, run.cfg.tau, run.cfg.penalty)
         if not torch.isfinite(loss): raise TrainingDiverged(f'epoch {epoch}: the loss is {loss.item()}; lower --lr')
         run.opt.zero_grad(); loss.backward(); run.opt.step(); run.sched.step()
@@ -364,20 +369,19 @@ def image_auc(scores:pd.DataFrame, column:str='p_lem') -> float:
     y = scores.label.to_numpy()
     return float(roc_auc_score(y, scores[column])) if len(np.unique(y)) == 2 else float('nan')
 
-def better(score:float, best:float|None) -> bool:
-    "Whether an epoch's validation AUC replaces the best: higher, or any epoch while none has a finite AUC."
-    return best is None or best != best or score > best
-
 # %% ../nbs/13_lem.ipynb #2d12ef77
+def boxed_abnormal(run:LEMRun, rows:np.ndarray) -> list[int]:
+    "The abnormal images of `rows` that have boxes: those localisation is scored on."
+    return [r for r in rows if run.labels([r])[0] == 1 and run.images.boxes(r)]
+
 def localise(run:LEMRun, rows:np.ndarray) -> pd.DataFrame:
     "Dice and pointing game of the extremum map and of Grad-CAM on each abnormal image of `rows` that has boxes."
     size, out = tuple(run.cfg.size), []
     run.net.eval()
-    for r in rows:
-        if run.labels([r])[0] != 1 or not (boxes := run.images.boxes(r)): continue
-        x, mask = run.images.batch([r]).to(run.device), box_mask(boxes, size)
-        maps = {'lem': extremum_maps(run.net, x)[0], 'gradcam': gradcam_maps(run.net, x)[0]}
-        out.append(dict(row=r, **{f'{k}_{m}': f(v.cpu().numpy(), mask) for m, v in maps.items()
+    for r in boxed_abnormal(run, rows):
+        maps = localisation_maps(run.net, run.images.batch([r]).to(run.device))
+        mask = box_mask(run.images.boxes(r), size)
+        out.append(dict(row=r, **{f'{k}_{m}': f(v[0].cpu().numpy(), mask) for m, v in maps.items()
                                   for k, f in (('dice', dice), ('hit', pointing_hit))}))
     return pd.DataFrame(out, columns=['row', 'dice_lem', 'hit_lem', 'dice_gradcam', 'hit_gradcam'])
 
@@ -385,18 +389,22 @@ def end_epoch(run:LEMRun, epoch:int, loss:float, seconds:float):
     "Validate, keep the best weights, checkpoint and log one finished epoch."
     val = image_auc(image_scores(run, run.rows['val']))
     run.state['history'].append(dict(epoch=epoch, loss=loss, val_auc=val, seconds=seconds,
-                                     alpha=alpha(run.sched.last_epoch, run.steps, run.cfg.ramp)))
+                                     alpha=alpha(run.sched.last_epoch, run.sched.T_max, run.cfg.ramp)))
     run.state['epoch'] = epoch
-    if better(val, run.state['best']):
+    if improves(val, run.state['best']):
         run.state['best'], run.state['best_epoch'] = val, epoch
         save_torch(run.net.state_dict(), run.out/'best.pt')
     save_torch(_checkpoint(run), run.out/'checkpoint.pt')
 
-def finish_lem(run:LEMRun) -> dict:
-    "Score the best weights on the test split: scores.csv (per image) and metrics.json."
+def load_best(run:LEMRun):
+    "Load the run's best weights (best.pt) into its network."
     run.net.load_state_dict(read_back(run.out/'best.pt', lambda p: torch.load(p, map_location=run.device,
                                                                             weights_only=True),
                                       'remove the run folder and train again'))
+
+def finish_lem(run:LEMRun) -> dict:
+    "Score the best weights on the test split: scores.csv (per image) and metrics.json; the metrics."
+    load_best(run)
     scores = image_scores(run, run.rows['test'])
     scores = scores.merge(localise(run, run.rows['test']), on='row', how='left')
     with atomic_write(run.out/'scores.csv', newline='') as f: scores.to_csv(f, index=False)
@@ -411,27 +419,27 @@ def finish_lem(run:LEMRun) -> dict:
     return metrics
 
 def train_lem(cfg:LEMConfig # the run's options
-             ) -> dict:
-    "Train LEM on the dataset's training images (resuming a killed run), keep the best epoch, score the test split."
+             ) -> LEMRun:
+    ("Train LEM on the dataset's training images (resuming a killed run), keep the best epoch, score the test split; "
+     "the finished run, its best weights loaded and `metrics` those of metrics.json.")
     run = setup_lem(cfg); run.out.mkdir(parents=True, exist_ok=True)
     if resume(run) and run.state['epoch'] == cfg.epochs and (run.out/'metrics.json').exists():
-        return read_json(run.out/'metrics.json')
+        load_best(run); run.metrics = read_json(run.out/'metrics.json')
+        return run
     augment = lem_augment().to(run.device)
     for epoch in range(run.state['epoch'] + 1, cfg.epochs + 1):
         t = time.time(); loss = train_epoch(run, epoch, augment)
         end_epoch(run, epoch, loss, time.time() - t)
         print(f"{cfg.backbone} epoch {epoch}/{cfg.epochs}: loss {loss:.4f}, validation AUC "
               f"{run.state['history'][-1]['val_auc']:.3f}")
-    return finish_lem(run)
+    run.metrics = finish_lem(run)
+    return run
 
 # %% ../nbs/13_lem.ipynb #2e0674cf
 def women_mean(values:np.ndarray, women:np.ndarray, resamples:int=1000, seed:int=0) -> tuple[float, float, float]:
-    "The mean of per-image values with a 95% interval from resampling whole women."
-    groups = [values[women == w] for w in np.unique(women)]
-    if not groups: return (float('nan'),)*3
-    rng = np.random.default_rng(seed)
-    boot = [np.concatenate([groups[k] for k in rng.integers(len(groups), size=len(groups))]).mean()
-            for _ in range(resamples)]
+    "The mean of per-image values with a 95% interval from resampling whole women (the AUCs' draws)."
+    if not len(values): return (float('nan'),)*3
+    boot = [values[pick].mean() for pick in women_draws(women, resamples, seed)]
     return (float(values.mean()), *interval(np.array(boot)))
 
 def table6(runs:dict[str, Path], # backbone -> finished LEM run
@@ -463,13 +471,13 @@ def map_figure(run:LEMRun, # a finished run, its best weights loaded
     "The first `n` abnormal test mammograms with boxes: the image, the extremum map and Grad-CAM, true boxes drawn."
     import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
-    rows = [r for r in run.rows['test'] if run.labels([r])[0] == 1 and run.images.boxes(r)][:n]
+    rows = boxed_abnormal(run, run.rows['test'])[:n]
     if not rows: return None
     fig, axes = plt.subplots(len(rows), 3, figsize=(7.5, 3.2*len(rows)), squeeze=False)
     run.net.eval()
     for ax, r in zip(axes, rows):
         x = run.images.batch([r]).to(run.device)
-        shown = [x[0, 0].cpu(), extremum_maps(run.net, x)[0].cpu(), gradcam_maps(run.net, x)[0].cpu()]
+        shown = [x[0, 0].cpu(), *(m[0].cpu() for m in localisation_maps(run.net, x).values())]
         for a, img, title in zip(ax, shown, ['image', 'LEM (extrema)', 'Grad-CAM']):
             a.imshow(x[0, 0].cpu(), cmap='gray')
             if title != 'image': a.imshow(img, cmap='jet', alpha=0.45, vmin=0, vmax=1)
@@ -506,6 +514,14 @@ def _source(dataset:str, raw:str|None, prepare:str, data_dir:str|None, runs_dir:
     root, runs = reproduction_dirs(raw, data_dir, runs_dir)
     return prepare_real(raw, PROTOCOL[prepare], root, seed), str(root), runs
 
+def _backbone(b:str, raw:str|None, runs:Path) -> str:
+    ("A backbone as `LEMConfig` names it; on a mini-MIAS folder `siamese` is the run the reproduction selected in its "
+     "trainable arm (the paper's learning rates leave LARS networks untrained), where that sweep has run.")
+    sweep_dir = runs/'trainable'
+    if not (raw and b == 'siamese' and (sweep_dir/'table1.csv').exists()): return b
+    run = best_run(pd.read_csv(sweep_dir/'table1.csv'), sweep_dir)
+    return f'siamese={run}' if run else b
+
 def lem(dataset:str='synth96', # a prepared dataset; with `raw`, ignored
         raw:str|None=None, # a mini-MIAS folder, prepared as the reproduction does; None: none
         backbone:str='none', # comma-separated: none, or methods whose runs hold encoders (method or method=folder)
@@ -526,15 +542,13 @@ def lem(dataset:str='synth96', # a prepared dataset; with `raw`, ignored
     label = Path(raw).resolve().name if raw else dataset
     out = Path(out or runs/'lem'/'report'); out.mkdir(parents=True, exist_ok=True)
     done, missing, figures = {}, {}, {}
-    for b in (b.strip() for b in backbone.split(',') if b.strip()):
+    for b in (_backbone(b.strip(), raw, runs) for b in backbone.split(',') if b.strip()):
         cfg = LEMConfig(dataset, b, budget['size'], budget['epochs'], budget['batch_size'], budget['lr'],
                         frozen=budget['frozen'], seed=seed, device=device, data_dir=data_dir,
                         raw=str(Path(raw).resolve()) if raw else None, source_runs=str(runs))
-        try: train_lem(cfg)
+        try: run = train_lem(cfg)
         except DatasetError as e: missing[b] = str(e); continue
         done[b.partition('=')[0]] = cfg.out_dir()
-        run = setup_lem(cfg); run.net.load_state_dict(torch.load(cfg.out_dir()/'best.pt', map_location=run.device,
-                                                                 weights_only=True))
         if fig := map_figure(run, out/f'lem_maps_{label}_{b.partition("=")[0]}.png'): figures[fig.stem] = str(fig)
     if not done: raise OptionError(f'no backbone has a finished run: {missing}')
     table = table6(done, budget['resamples'], seed)

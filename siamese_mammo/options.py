@@ -144,15 +144,15 @@ def build_method(cfg:PretrainConfig, store, device) -> PretrainMethod:
 
 FREE_OPTIONS = ('data_dir', 'run_dir', 'device', 'workers', 'resume')   # may change when a run resumes
 
-def changed_options(saved:dict, now:dict) -> dict:
-    ("The training options (not `FREE_OPTIONS`) whose saved value differs from the one asked for now: name -> (saved, "
+def changed_options(saved:dict, now:dict, config:type=PretrainConfig, free:tuple=FREE_OPTIONS) -> dict:
+    ("The options of `config` (not `free`) whose saved value differs from the one asked for now: name -> (saved, "
      "now). An option the saved run predates counts as its default, which is what such a run did.")
-    was = {f.name: saved.get(f.name, f.default) for f in fields(PretrainConfig)}
-    return {k: (was.get(k), v) for k, v in now.items() if k not in FREE_OPTIONS and was.get(k) != v}
+    was = {f.name: saved.get(f.name, f.default) for f in fields(config)}
+    return {k: (was.get(k), v) for k, v in now.items() if k not in free and was.get(k) != v}
 
-def check_resumable(saved:dict, cfg:PretrainConfig):
-    "Refuse to resume a checkpoint made with different training options."
-    if changed := changed_options(saved, asdict(cfg)):
+def check_resumable(saved:dict, now:dict, # the checkpoint's options and those asked for now
+                    config:type=PretrainConfig, free:tuple=FREE_OPTIONS, elsewhere:str='choose another run_dir'):
+    "Refuse to resume a checkpoint made with different options (any run's: a `config` dataclass and its free options)."
+    if changed := changed_options(saved, now, config, free):
         made = ', '.join(f'{k}={was!r} (now {now!r})' for k, (was, now) in changed.items())
-        raise OptionError(f'the checkpoint was made with {made}: resume with the same options or choose another '
-                           f'run_dir')
+        raise OptionError(f'the checkpoint was made with {made}: resume with the same options or {elsewhere}')

@@ -10,7 +10,7 @@ import pandas as pd
 from .core import OptionError, atomic_write, runs_root
 from .validation import Device, Seed, check_options
 from .tiling import ensure_prepared
-from .sweep import PAPER_GRID, run_name, run_notebook, sweep
+from .sweep import PAPER_GRID, best_run, run_notebook, sweep
 from .evaluation import evaluate, label_efficiency
 from .figures import dataset_figures
 import siamese_mammo
@@ -129,10 +129,9 @@ def pretrain_methods(d:str, p:dict, runs:Path, report:dict, data_dir:str|None, s
     ("The Siamese grid of dataset `d` and its baselines, through papermill: the sweep table and method -> finished run "
      "folder.")
     table = sweep(d, data_dir=data_dir, out=str(runs/d/'siamese'/'sweep'), seed=seed, device=device, **p['grid'])
-    best = table[table.best]
-    method_runs = {'siamese': runs/d/'siamese'/'sweep'/run_name(best.batch_size.iloc[0],
-                                                                best.lr.iloc[0])} if len(best) else {}
-    if not len(best): report['failures'].append(f'{d}: no Siamese run with a finite validation AUC')
+    selected = best_run(table, runs/d/'siamese'/'sweep')
+    method_runs = {'siamese': selected} if selected else {}
+    if not selected: report['failures'].append(f'{d}: no Siamese run with a finite validation AUC')
     for m in BASELINES:
         params = dict(dataset=d, method=m, data_dir=data_dir, run_dir=str(runs/d/m), device=device, seed=seed,
                       resume=True, **baseline_budget(p, m))

@@ -31,8 +31,8 @@ from .options import (PretrainConfig, build_method, check_resumable, learning_ra
 __all__ = ['OPTIMIZERS', 'CHECKPOINT_KEYS', 'distributed', 'gather', 'open_prepared', 'PatchSet', 'split_rows', 'make_loader',
            'on_device', 'lars', 'adam', 'schedule', 'TrainingDiverged', 'autocast', 'train_epoch', 'rng_state',
            'set_rng_state', 'save_torch', 'store_id', 'another_store', 'write_metrics', 'Run', 'setup', 'model_state',
-           'load_model_state', 'save_checkpoint', 'restore', 'begin', 'metrics', 'end_epoch', 'finish', 'train',
-           'load_encoders']
+           'load_model_state', 'save_checkpoint', 'restore', 'begin', 'metrics', 'improves', 'end_epoch', 'finish',
+           'train', 'load_encoders']
 
 # %% ../nbs/05_pretrain.ipynb #f499ed25
 def distributed(device:torch.device) -> tuple[int, int]:
@@ -286,7 +286,7 @@ def restore(run:Run) -> bool:
         return False
     ck = read_back(path, partial(_checkpoint, device=run.device),
                    'remove it to start the run afresh, or put back a good copy of it and --resume again')
-    check_resumable(ck['config'], run.cfg)
+    check_resumable(ck['config'], asdict(run.cfg))
     if ck.get('store', run.store) != run.store: raise DatasetError(another_store(run.out, ck['store'], run.store))
     load_model_state(run, ck)
     for o, sd in zip(run.opts, ck['opts']): o.load_state_dict(sd)
@@ -327,6 +327,11 @@ def metrics(run:Run, test:dict|None=None) -> dict:
                 select=run.method.select, best_epoch=run.state['best_epoch'], best_val=run.state['best'],
                 floors=run.state['floors'], test=test, history=run.state['history'])
 
+def improves(score:float, best:float|None, maximise:bool=True) -> bool:
+    ("Whether an epoch's validation score replaces the best so far: a better one, or any while no epoch has had a "
+     "finite score (a validation split with one class has no AUC: the latest epoch is kept until one has).")
+    return best is None or best != best or (score > best if maximise else score < best)
+
 def end_epoch(run:Run, epoch:int, loss:float, seconds:float):
     "Refit, validate, keep the best model, checkpoint and log one finished epoch."
     t = time.time(); log = run.method.end_epoch(gather); refit = time.time() - t
@@ -338,8 +343,7 @@ def end_epoch(run:Run, epoch:int, loss:float, seconds:float):
                                      val_seconds=scored))
     _ranks_record(run, log)
     if not run.main: return
-    score, best = val[run.method.select], run.state['best']
-    if best is None or (score > best if run.method.maximise else score < best):
+    if improves(score := val[run.method.select], run.state['best'], run.method.maximise):
         run.state['best'], run.state['best_epoch'] = score, epoch
         save_torch(dict(epoch=epoch, **model_state(run)), run.out/'best.pt')
     save_checkpoint(run)

@@ -17,15 +17,15 @@ from .tiling import open_store, prepare
 from .siamese import CUTOFFS, average_auc, both_orders, pair_scores
 from .options import PretrainConfig
 from .pretrain import PatchSet, load_model_state, make_loader, on_device, setup
-from .sweep import run_name, run_notebook, run_seconds, sweep
+from .sweep import best_run, run_notebook, run_seconds, sweep
 from .evaluation import evaluate, label_efficiency
 from .paper import (BASELINES, LABEL_NOTE, auc_table, baseline_budget, commit, label_figure, label_table,
                                  named_runs, write_table)
 
 # %% auto #0
 __all__ = ['PROTOCOL', 'AGAIN', 'FLOORS', 'SPLITS', 'PAPER_SHOWN', 'ARMS_SHOWN', 'SHOWN', 'reproduction_dirs', 'prepare_real',
-           'train_arms', 'run_config', 'score_pairs', 'resample_women', 'interval', 'women_intervals', 'arm_scores',
-           'floor_scores', 'score_tables', 'figure', 'downstream', 'split_counts', 'reproduce']
+           'train_arms', 'run_config', 'score_pairs', 'women_draws', 'resample_women', 'interval', 'women_intervals',
+           'arm_scores', 'floor_scores', 'score_tables', 'figure', 'downstream', 'split_counts', 'reproduce']
 
 # %% ../nbs/12_reproduction.ipynb #c738a1ed
 PROTOCOL = {   # the arms, budgets and seed of each preset; 'cpu' is what figures/reproduction/ reports
@@ -111,16 +111,21 @@ def score_pairs(run_dir:Path|str, # a finished siamese run
     return out
 
 # %% ../nbs/12_reproduction.ipynb #8f17b280
+def women_draws(women:np.ndarray, # each item's woman
+                resamples:int=1000, seed:int=0):
+    "`resamples` draws of whole women with replacement, each the indices of its women's items (the same for any score)."
+    rows = [np.flatnonzero(women == w) for w in np.unique(women)]
+    rng = np.random.default_rng(seed)
+    for _ in range(resamples): yield np.concatenate([rows[k] for k in rng.integers(len(rows), size=len(rows))])
+
 def resample_women(scores:dict[str, np.ndarray], # name -> score of each pair
                    A:np.ndarray, women:np.ndarray, # each pair's abnormal area and woman
                    resamples:int=1000, seed:int=0,
                    cutoffs:np.ndarray=CUTOFFS # of A (a 0/1 label with the cutoff 0.5: the plain AUC)
                   ) -> tuple[dict[str, float], dict[str, np.ndarray]]:
     "Each score's average AUC, and its values over `resamples` draws of whole women with replacement (the same draws)."
-    rows = [np.flatnonzero(women == w) for w in np.unique(women)]
-    rng, boot = np.random.default_rng(seed), {k: [] for k in scores}
-    for _ in range(resamples):
-        pick = np.concatenate([rows[k] for k in rng.integers(len(rows), size=len(rows))])
+    boot = {k: [] for k in scores}
+    for pick in women_draws(women, resamples, seed):
         for k, s in scores.items(): boot[k].append(average_auc(s[pick], A[pick], cutoffs))
     return {k: average_auc(s, A, cutoffs) for k, s in scores.items()}, {k: np.array(v) for k, v in boot.items()}
 
@@ -230,8 +235,7 @@ def downstream(dataset:str, arms:dict[str, Path], ssl:dict[str, Path], root:Path
 # %% ../nbs/12_reproduction.ipynb #f754801d
 def _selected(tables:dict[str, pd.DataFrame], runs:Path) -> dict[str, Path]:
     "Arm -> the folder of its selected run (the best validation AUC of `sweep`), for the arms that have one."
-    return {arm: runs/arm/run_name(t[t.best].batch_size.iloc[0], t[t.best].lr.iloc[0]) for arm, t in tables.items()
-            if t.best.any()}
+    return {arm: run for arm, t in tables.items() if (run := best_run(t, runs/arm))}
 
 def split_counts(floors:pd.DataFrame) -> dict:
     "Pairs, lesion pairs (A > 0) and women per split."

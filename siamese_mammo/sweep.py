@@ -16,7 +16,7 @@ from .options import PretrainConfig, changed_options
 from .pretrain import another_store, store_id
 
 # %% auto #0
-__all__ = ['PAPER_GRID', 'SWEEP_RULES', 'run_notebook', 'run_name', 'grid', 'run_seconds', 'best_rows', 'sweep']
+__all__ = ['PAPER_GRID', 'SWEEP_RULES', 'run_notebook', 'run_name', 'grid', 'run_seconds', 'best_rows', 'sweep', 'best_run']
 
 # %% ../nbs/05b_sweep.ipynb #3922f601
 def run_notebook(run_dir:Path, # the run's folder (the executed notebook is kept there)
@@ -116,3 +116,10 @@ def sweep(dataset:str, # dataset name {source}{patch}
                       f'row')
     _write_table(table, out)
     return table
+
+def best_run(table:pd.DataFrame, # a sweep's table (its `best` column)
+             out:Path # the sweep's folder
+            ) -> Path|None:
+    "The folder of the run the sweep selected (its best row); None where no run has a finite validation AUC."
+    best = table[table.best]
+    return Path(out)/run_name(best.batch_size.iloc[0], best.lr.iloc[0]) if len(best) else None

@@ -69,7 +69,7 @@ def test_killed_run_resumes_to_the_same_weights(data, tmp_path, monkeypatch):
     smoke = LEM_PRESETS['smoke']
     cfg = lambda runs: LEMConfig('synth32', 'none', smoke['size'], 2, smoke['batch_size'], device='cpu',
                                  data_dir=str(data), runs_dir=str(tmp_path/runs))
-    whole = train_lem(cfg('whole'))
+    whole = train_lem(cfg('whole')).metrics
     epoch = lem.train_epoch
     def dies_in_epoch_2(run, e, augment):
         if e == 2: raise KeyboardInterrupt
@@ -77,7 +77,7 @@ def test_killed_run_resumes_to_the_same_weights(data, tmp_path, monkeypatch):
     monkeypatch.setattr(lem, 'train_epoch', dies_in_epoch_2)
     with pytest.raises(KeyboardInterrupt): train_lem(cfg('killed'))
     monkeypatch.setattr(lem, 'train_epoch', epoch)
-    resumed = train_lem(cfg('killed'))
+    resumed = train_lem(cfg('killed')).metrics
     assert [h['loss'] for h in resumed['history']] == [h['loss'] for h in whole['history']]
     a, b = (torch.load(tmp_path/r/'synth32'/'lem'/'none'/'checkpoint.pt', weights_only=False)['net']
             for r in ('whole', 'killed'))
@@ -90,14 +90,15 @@ def test_other_options_refuse_to_resume(data, tmp_path):
     base = dict(size=smoke['size'], epochs=1, batch_size=smoke['batch_size'], device='cpu', data_dir=str(data),
                 runs_dir=str(tmp_path))
     train_lem(LEMConfig('synth32', 'none', **base))
-    with pytest.raises(OptionError, match='other tau'): train_lem(LEMConfig('synth32', 'none', tau=0.2, **base))
+    with pytest.raises(OptionError, match=r'made with tau=0.5 \(now 0.2\)'):
+        train_lem(LEMConfig('synth32', 'none', tau=0.2, **base))
 
 def test_frozen_backbone_trains_the_score_convolution_only(data, pretrained, tmp_path):
     "With `frozen`, the backbone's weights stay those of the pretraining run; only the 1x1 convolution learns."
     smoke = LEM_PRESETS['smoke']
     cfg = LEMConfig('synth32', f'simclr={pretrained}', smoke['size'], 2, smoke['batch_size'], lr=1e-2, frozen=True,
                     device='cpu', data_dir=str(data), runs_dir=str(tmp_path))
-    metrics = train_lem(cfg)
+    metrics = train_lem(cfg).metrics
     best = torch.load(cfg.out_dir()/'best.pt', weights_only=True)
     saved = torch.load(pretrained/'encoder.pt', weights_only=True)
     trunk = {k[len('features.'):]: v for k, v in best.items() if k.startswith('features.')}

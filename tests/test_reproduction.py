@@ -67,3 +67,17 @@ def test_second_call_reuses_everything(reproduction):
               str(reproduction['page']), device='cpu')
     assert {p: p.stat().st_mtime_ns for p in stamps} == stamps
     pd.testing.assert_frame_equal(pd.read_csv(reproduction['page']/'scores.csv'), before)
+
+def test_lem_takes_the_reproductions_runs_as_backbones(reproduction, tmp_path):
+    "On the reproduction's folder, `lem --backbone siamese,simclr` starts from the trainable arm's selected run."
+    from siamese_mammo.cli import main
+    root, runs = reproduction['root'], reproduction['runs']
+    args = ['lem', '--raw', reproduction['raw'], '--backbone', 'siamese,simclr', '--preset', 'smoke', '--device', 'cpu',
+            '--data-dir', root/'data', '--runs-dir', root/'runs', '--out', tmp_path]
+    assert main(list(map(str, args))) == 0
+    t = pd.read_csv(tmp_path/'table6_mini-mias-other.csv')
+    assert list(t.backbone) == ['siamese', 'simclr'] and t.auc.notna().all()
+    selected = json.loads((reproduction['page']/'report.json').read_text())['selected']['trainable']
+    config = lambda b: json.loads((runs/'lem'/b/'metrics.json').read_text())['config']
+    assert config('siamese')['backbone'] == f"siamese={runs/'trainable'/selected}"
+    assert config('simclr')['backbone'] == 'simclr'
