@@ -122,7 +122,8 @@ def _earlier(out:Path, preset:str, labels:list[str]) -> tuple[dict, list[pd.Data
     report = read_cache(out/'report.json', read_json)
     if not report or report.get('preset') != preset: return {}, [], []
     kept = {label: record for label, record in report['sources'].items() if label not in labels}
-    table, diffs = (t[t.data.isin(kept)] for t in map(pd.read_csv, (out/'table5.csv', out/'differences.csv')))
+    read = lambda name: pd.read_csv(out/name).fillna({'paper_verdict': ''})   # as table5 writes a floor's verdict
+    table, diffs = (t[t.data.isin(kept)] for t in map(read, ('table5.csv', 'differences.csv')))
     return kept, [table] if len(table) else [], [diffs] if len(diffs) else []
 
 def _source_record(label:str, dataset:str, root:Path|None, done:dict, floors:pd.DataFrame, failed:list[str], out:Path,

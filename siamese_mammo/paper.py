@@ -148,11 +148,12 @@ def linear_rows(d:str, method_runs:dict, pretrained_on:str, p:dict, runs:Path, d
 def named_runs(method_runs:dict) -> str: return ','.join(f'{m}={r}' for m, r in method_runs.items())
 
 def lem_table(d:str, method_runs:dict, p:dict, runs:Path, out:Path, data_dir:str|None, seed:int, device:str) -> dict:
-    "Table 6 of dataset `d` (`13_lem`): LEM from a new backbone and from each encoder of `method_runs`; its report."
+    ("Table 6 of dataset `d` (`13_lem`): LEM from a new backbone and from each encoder of `method_runs`, in `out`/lem "
+     "beside the other sources' Table 6; its report.")
     from siamese_mammo.lem import lem   # imported here: lem writes its table with this module's `write_table`
     backbones = ','.join(['none', named_runs(method_runs)]).rstrip(',')
-    return lem(d, backbone=backbones, preset=p['lem'], data_dir=data_dir, runs_dir=str(runs), out=str(out), seed=seed,
-               device=device)
+    return lem(d, backbone=backbones, preset=p['lem'], data_dir=data_dir, runs_dir=str(runs), out=str(out/'lem'),
+               seed=seed, device=device)
 
 def label_rows(d:str, method_runs:dict, p:dict, runs:Path, data_dir:str|None, seed:int, device:str) -> pd.DataFrame:
     "The label-efficiency curve of dataset `d` for the encoders of `method_runs` and the floors."

@@ -85,3 +85,6 @@ def test_a_call_keeps_the_other_sources_rows(ablation, tmp_path):
     assert merged['sources']['other']['command'] == 'an earlier call'
     assert merged['sources']['other']['counts'] == report['sources']['synth32']['counts']
     assert 'an earlier call' in (page/'table5.md').read_text()
+    md = (page/'table5.md').read_text().splitlines()
+    cells = lambda data: [line.split('|', 2)[2] for line in md if line.startswith(f'| {data} ')]
+    assert cells('other') == cells('synth32')   # the kept rows render as written (an empty verdict stays empty)

@@ -48,9 +48,9 @@ def test_paper_chain_writes_tables_and_figures_and_reuses_runs(paper_chain):
     assert list(curve.model) == models and list(curve.columns[:2]) == ['dataset', 'model']
     assert curve.iloc[:, 2:].stack().str.fullmatch(r'\d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\]').all()
     assert curve.columns[-1].startswith('all (') and (fig/'label_efficiency_synth32.png').stat().st_size > 10_000
-    t6 = pd.read_csv(fig/'table6_synth32.csv')   # Table 6: LEM from a new backbone and from each pretrained encoder
+    t6 = pd.read_csv(fig/'lem'/'table6_synth32.csv')   # Table 6: LEM from a new backbone and each pretrained encoder
     assert list(t6.backbone) == ['none'] + models[:-2] and t6.auc.between(0, 1).all()
-    assert (fig/'lem_dice_synth32.png').exists() and set(report['lem']) == {'synth32'}
+    assert (fig/'lem'/'lem_dice_synth32.png').exists() and set(report['lem']) == {'synth32'}
     cached = lambda: {p: p.stat().st_mtime_ns for p in runs.rglob('*') if p.suffix in ('.pt', '.npz')}
     stamps = cached()
     again = subprocess.run(paper_chain['cmd'], capture_output=True, text=True, cwd=paper_chain['root'])
