@@ -39,7 +39,8 @@ synth: install
 
 # The paper's chain on the demo data (preset demo): the Siamese grid of Table 1, SimCLR and BYOL (papermill runs of
 # nbs/05_pretrain.ipynb) on synth96, linear evaluation on synth96 and, with the same encoders, on synthomidb96;
-# Tables 1-4 and Figures 3-6 in figures/. Finished runs are reused, so a second `make demo` only redraws.
+# Tables 1-4 and Figures 3-6 in figures/, Table 6 (LEM on whole mammograms, each encoder as the backbone) in figures/lem/.
+# Finished runs are reused, so a second `make demo` only redraws.
 demo: synth
 	$(BIN)/siamese-mammo paper --datasets synth96 --transfer synthomidb96 --preset demo --data-dir $(DATA) --runs-dir $(RUNS) --out $(FIGURES)
 	$(BIN)/python -c "from siamese_mammo.ssl import augment_grid, mias_patches; augment_grid(mias_patches(), path='$(FIGURES)/augmentations_mias.png')"
