@@ -14,7 +14,7 @@ from torch.utils.data import DataLoader, Dataset
 from siamese_mammo.core import pick_device
 from siamese_mammo.pretrain import PatchSet, make_loader, on_device, split_rows
 from siamese_mammo.datasets import resolve_dataset
-from siamese_mammo.tiling import open_store
+from siamese_mammo.store import open_store
 from siamese_mammo.ssl import mammo_augment
 
 class PerSample(Dataset):

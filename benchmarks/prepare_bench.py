@@ -17,7 +17,8 @@ from siamese_mammo.io import read_png16, write_png16
 from siamese_mammo.datasets import read_vindr
 from siamese_mammo.registration import bilateral_pairs, load_resized, register_pair
 from siamese_mammo.synth import synth_dataset
-from siamese_mammo.tiling import grid_cells, keep_cells, open_store, pair_records, prepare, to_patches
+from siamese_mammo.tiling import grid_cells, keep_cells, pair_records, prepare, to_patches
+from siamese_mammo.store import open_store
 
 def _register(args):
     raw, fixed, moving = args

@@ -10,11 +10,12 @@ import pandas as pd
 from .core import OptionError, atomic_write, runs_root
 from .validation import Device, Seed, check_options, read_cache, read_json
 from .datasets import resolve_dataset
-from .siamese import SCORED_BY_D, average_auc, both_orders, figure4
+from .report import average_auc, commit, women_intervals, write_table
+from .siamese import SCORED_BY_D, both_orders, figure4
 from .sweep import run_notebook, run_seconds
-from .paper import commit, write_table
 from .reproduction import (FLOORS, PROTOCOL, prepare_real, reproduction_dirs, run_config, score_pairs,
-                                        split_counts, women_intervals)
+                                        split_counts)
+
 
 # %% auto #0
 __all__ = ['VARIANTS', 'ABLATION', 'options_text', 'train_variants', 'pair_score', 'table5', 'alternatives']

@@ -17,14 +17,17 @@ from sklearn.preprocessing import StandardScaler
 from .core import atomic_write, pick_device, runs_root, seed_everything
 from .datasets import resolve_dataset
 from .validation import check_options, Count, Device, read_cache, Seed
-from .tiling import PatchStore, open_store
-from .siamese import auc_rows, encoder, to_input
+from .report import PAPER_AUC, auc_rows
+from .store import PatchStore, open_store
+from .methods import encoder, to_input
 from .pretrain import load_encoders
 
+
 # %% auto #0
-__all__ = ['EVAL_SPLITS', 'TASKS', 'LABEL_BUDGETS', 'task_labels', 'auc', 'bootstrap_values', 'bootstrap_ci', 'embed',
-           'cached_embeddings', 'linear_head', 'probe', 'pixel_floor', 'untrained_embeddings', 'encoder_features',
-           'evaluate', 'label_draw', 'label_efficiency']
+__all__ = ['EVAL_SPLITS', 'TASKS', 'LABEL_BUDGETS', 'LABEL_NOTE', 'FLOOR_MODELS', 'task_labels', 'auc', 'bootstrap_values',
+           'bootstrap_ci', 'embed', 'cached_embeddings', 'linear_head', 'probe', 'pixel_floor', 'untrained_embeddings',
+           'encoder_features', 'evaluate', 'label_draw', 'label_efficiency', 'auc_cell', 'auc_table', 'label_table',
+           'label_figure']
 
 # %% ../nbs/08_evaluation.ipynb #e80b50e1
 EVAL_SPLITS = ('val', 'test')
@@ -243,3 +246,62 @@ def label_efficiency(dataset:str, # dataset name {source}{patch}
     (runs/'evaluation').mkdir(parents=True, exist_ok=True)
     with atomic_write(runs/'evaluation'/'label_efficiency.csv', newline='') as f: out.to_csv(f, index=False)
     return out
+
+# %% ../nbs/08_evaluation.ipynb #9bfe2620
+def auc_cell(auc:float, lo:float, hi:float) -> str:
+    "An AUC and its interval as a table cell, '0.800 [0.700, 0.900]' (empty without an AUC)."
+    return '' if pd.isna(auc) else f'{auc:.3f} [{lo:.3f}, {hi:.3f}]'
+
+def auc_table(linear:pd.DataFrame, # rows of `evaluate` for one or more datasets
+              task:str # abnormal, birads or outcome
+             ) -> pd.DataFrame:
+    "Table 2, 3 or 4: test AUC [95% CI] per dataset and model and class, with the paper's value."
+    t = linear[(linear.task == task) & (linear.split == 'test')]
+    if t.empty: return pd.DataFrame()
+    out = []
+    if 'pretrained_on' not in t: t = t.assign(pretrained_on=t.dataset)
+    for (d, src, m), g in t.groupby(['dataset', 'pretrained_on', 'model'], sort=False):
+        row = dict(dataset=d, pretrained_on=src, model=m, n=g.n.iloc[0], status=g.status.iloc[0])
+        ref = PAPER_AUC.get((d, m, task), {}) if src == d else {}
+        for _, r in g.iterrows():
+            name = 'AUC' if r.cls == 'average' else f'{r.cls} vs rest'
+            row[name] = auc_cell(r.get('auc'), r.get('lo'), r.get('hi'))
+            if r.cls in ref: row[f'paper {name}'] = ref[r.cls]
+        out.append(row)
+    return pd.DataFrame(out)
+
+LABEL_NOTE = ('abnormal vs normal labelled patches; test AUC of linear heads trained on that many labelled training '
+              'patches (drawn stratified, mean over the draws), [95% interval over the draws and 200 test resamples '
+              'each]')
+
+def label_table(curve:pd.DataFrame # rows of `label_efficiency`, one or more datasets
+               ) -> pd.DataFrame:
+    "The label-efficiency table: a row per dataset and model, a column per number of labelled training patches."
+    done = curve[curve.auc.notna()]
+    name = lambda r: f'all ({r.labels})' if r['all'] else str(r.labels)
+    cells = done.assign(column=[name(r) for _, r in done.iterrows()], cell=[auc_cell(r.auc, r.lo, r.hi)
+                                                                         for _, r in done.iterrows()])
+    order = list(dict.fromkeys(cells.sort_values('labels').column))
+    wide = cells.pivot_table(index=['dataset', 'model'], columns='column', values='cell', aggfunc='first', sort=False)
+    return wide[order].reset_index().rename_axis(columns=None)
+
+def label_figure(curve:pd.DataFrame, # rows of `label_efficiency` for one dataset
+                 path:Path|str|None=None):
+    "Test AUC against the number of labelled training patches, a line per model with its 95% band."
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    for m, g in curve[curve.auc.notna()].groupby('model', sort=False):
+        g = g.sort_values('labels')
+        line, = ax.plot(g.labels, g.auc, marker='o', label=m, ls=':' if m in FLOOR_MODELS else '-')
+        ax.fill_between(g.labels, g.lo, g.hi, color=line.get_color(), alpha=0.07)
+    ticks = sorted(curve.labels.dropna().astype(int).unique())
+    ax.set_xscale('log'); ax.set_xticks(ticks, [str(t) for t in ticks]); ax.minorticks_off()
+    ax.axhline(0.5, color='k', lw=0.6, ls=':')
+    ax.set_xlabel('labelled training patches (the last point: all)'); ax.set_ylabel('test AUC, abnormal vs normal')
+    ax.set_title(str(curve.dataset.iloc[0]), fontsize=10)
+    ax.legend(fontsize=7, loc='upper left', bbox_to_anchor=(1.01, 1)); fig.tight_layout()
+    if path: fig.savefig(path, dpi=150, bbox_inches='tight')
+    return fig
+
+FLOOR_MODELS = ('untrained encoder', 'raw pixels')   # the floors of every linear evaluation, drawn dotted
+

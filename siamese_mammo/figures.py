@@ -14,7 +14,8 @@ from sklearn.manifold import TSNE
 from .datasets import resolve_dataset
 from .core import atomic_write, pick_device
 from .validation import read_cache
-from .tiling import PatchStore, figure3, open_store
+from .store import PatchStore, open_store
+from .tiling import figure3
 from .siamese import figure4
 from .pretrain import load_encoders
 from .evaluation import embed

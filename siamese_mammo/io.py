@@ -11,7 +11,6 @@ import numpy as np
 import pydicom
 from pydicom.pixels import apply_modality_lut, apply_voi_lut
 from PIL import Image
-import SimpleITK as sitk
 from .core import data_root
 
 # %% auto #0
@@ -179,6 +178,7 @@ def scale_boxes(boxes:np.ndarray, # (n, 4) xmin, ymin, xmax, ymax
 def breast_mask(img:np.ndarray # 2-D image, bright = tissue
                ) -> np.ndarray:
     "Boolean mask of the breast: Otsu threshold, largest connected component, holes filled."
+    import SimpleITK as sitk   # here, not at the top: what reads prepared stores (the training loop) needs no SimpleITK
     im = sitk.GetImageFromArray(img.astype(np.float32))
     fg = sitk.OtsuThreshold(im, 0, 1)
     largest = sitk.RelabelComponent(sitk.ConnectedComponent(fg), sortByObjectSize=True) == 1

@@ -20,12 +20,13 @@ from .validation import (Count, Device, ImageSize, NonNegative, Rate, Seed, Skip
 from .io import BadImage, scale_boxes
 from .datasets import load_exams, resolve_dataset, save_skips
 from .registration import load_resized
-from .siamese import EMBEDDING, encoder
+from .report import commit, interval, women_draws, women_intervals, write_table
+from .methods import EMBEDDING, encoder
 from .options import check_resumable
 from .pretrain import TrainingDiverged, improves, load_encoders, save_torch, split_rows
-from .paper import commit, write_table
 from .sweep import best_run
-from .reproduction import PROTOCOL, interval, prepare_real, reproduction_dirs, women_draws, women_intervals
+from .reproduction import PROTOCOL, prepare_real, reproduction_dirs
+
 
 # %% auto #0
 __all__ = ['LABEL_RULES', 'SOURCE_TASK', 'EPS', 'SMOOTH', 'DICE_THRESHOLD', 'LEM_RULES', 'LEM_FREE', 'LEM_PRESETS',

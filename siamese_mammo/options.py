@@ -15,8 +15,8 @@ from typing_extensions import get_protocol_members
 from .core import OptionError, runs_root
 from .datasets import Dataset, resolve_dataset
 from .validation import Count, Device, Fraction, NonNegative, Rate, Seed, check_options, choice
-from .siamese import (HEADS, LABELLERS, LOSSES, MIXTURE, SOFT_TARGETS, TRIPLET_MARGIN, PretrainMethod,
-                                    SiameseMethod)
+from .siamese import HEADS, LABELLERS, LOSSES, MIXTURE, SOFT_TARGETS, TRIPLET_MARGIN, SiameseMethod
+from .methods import PretrainMethod
 from .ssl import AUGMENT, BYOL_MOMENTUM, BYOLMethod, SimCLRMethod
 from .triplet import CLIP, TRIPLET, TRIPLET_DIM, TRIPLET_SELECT, TripletMethod
 

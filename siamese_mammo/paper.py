@@ -4,21 +4,22 @@
 
 # %% ../nbs/09a_paper.ipynb #d377afff
 from __future__ import annotations
-import json, subprocess
+import json
 from pathlib import Path
 import pandas as pd
 from .core import OptionError, atomic_write, runs_root
 from .validation import Device, Seed, check_options
+from .report import PAPER_TABLE1, commit, write_table
 from .tiling import ensure_prepared
-from .sweep import PAPER_GRID, best_run, run_notebook, sweep
-from .evaluation import evaluate, label_efficiency
+from .sweep import BASELINES, PAPER_GRID, baseline_budget, best_run, named_runs, run_notebook, sweep
+from .evaluation import LABEL_NOTE, auc_table, evaluate, label_efficiency, label_figure, label_table
 from .figures import dataset_figures
-import siamese_mammo
+from .lem import lem
+
 
 # %% auto #0
-__all__ = ['PRESETS', 'BASELINES', 'PAPER_TABLE1', 'PAPER_AUC', 'LABEL_NOTE', 'FLOOR_MODELS', 'TABLE1_NOTE', 'baseline_budget',
-           'table1', 'auc_table', 'write_table', 'commit', 'skipped_tasks', 'pretrain_methods', 'linear_rows',
-           'named_runs', 'lem_table', 'label_rows', 'label_table', 'label_figure', 'write_tables', 'reproduce']
+__all__ = ['PRESETS', 'TABLE1_NOTE', 'table1', 'skipped_tasks', 'pretrain_methods', 'linear_rows', 'lem_table', 'label_rows',
+           'write_tables', 'reproduce']
 
 # %% ../nbs/09a_paper.ipynb #b74d9672
 PRESETS = {
@@ -34,40 +35,9 @@ PRESETS = {
                   triplet=dict(batch_size=64, accumulate=32), probe_epochs=100, figure_pairs=10_000, label_draws=10,
                   lem='paper'),
 }
-BASELINES = ('simclr', 'byol', 'triplet')   # the single-patch methods pretrained beside the Siamese one
 
-def baseline_budget(budget:dict, # a preset, or a reproduction protocol
-                    method:str # one of BASELINES
-                   ) -> dict:
-    "A baseline's training options: the `ssl` budget, with the triplet baseline's own `triplet` overrides for it."
-    return {**budget['ssl'], **(budget.get('triplet', {}) if method == 'triplet' else {})}
-
-# %% ../nbs/09a_paper.ipynb #ee20ba33
-PAPER_TABLE1 = {'vindr256': (2048, 1e-3, 0.722, 0.728), 'vindr96': (1024, 1e-7, 0.673, 0.689),
-                'optimam96': (512, 1e-5, 0.651, 0.569), 'optimam256': (256, 1e-6, 0.578, 0.531)}
-PAPER_AUC = {   # (dataset, model, task) -> {class or 'average': AUC}
-    **{(d, m, 'abnormal'): {'average': v} for d, row in {'vindr256': (0.927, 0.908, 0.737),
-                                                         'vindr96': (0.869, 0.856, 0.820),
-                                                          'optimam256': (0.830, 0.782, 0.733),
-                                                          'optimam96': (0.820, 0.813, 0.798)}.items()
-       for m, v in zip(('siamese', 'byol', 'simclr'), row)},
-    **{(d, m, 'birads'): dict(zip(('average', '1', '3', '4', '5'), v)) for (d, m), v in {
-        ('vindr256', 'siamese'): (0.784, 0.930, 0.737, 0.639, 0.830),
-        ('vindr256', 'byol'): (0.760, 0.929, 0.717, 0.616, 0.776),
-        ('vindr256', 'simclr'): (0.594, 0.624, 0.545, 0.502, 0.707),
-        ('vindr96', 'siamese'): (0.765, 0.900, 0.697, 0.689, 0.773),
-        ('vindr96', 'byol'): (0.798, 0.921, 0.740, 0.668, 0.864),
-        ('vindr96', 'simclr'): (0.708, 0.811, 0.691, 0.577, 0.752)}.items()},
-    **{(d, m, 'outcome'): dict(zip(('average', 'N', 'B', 'M'), v)) for (d, m), v in {
-        ('optimam256', 'siamese'): (0.744, 0.820, 0.614, 0.797), ('optimam256', 'byol'): (0.679, 0.754, 0.553, 0.731),
-        ('optimam256', 'simclr'): (0.643, 0.693, 0.550, 0.686), ('optimam96', 'siamese'): (0.732, 0.824, 0.566, 0.806),
-        ('optimam96', 'byol'): (0.722, 0.801, 0.587, 0.779),
-        ('optimam96', 'simclr'): (0.719, 0.787, 0.592, 0.778)}.items()},
-}
 
 # %% ../nbs/09a_paper.ipynb #53b89af0
-def _cell(auc:float, lo:float, hi:float) -> str: return '' if pd.isna(auc) else f'{auc:.3f} [{lo:.3f}, {hi:.3f}]'
-
 def table1(sweeps:dict[str, pd.DataFrame]) -> pd.DataFrame:
     "Table 1: the best grid-search run of each dataset, with floors and the paper's row."
     rows = []
@@ -82,39 +52,8 @@ def table1(sweeps:dict[str, pd.DataFrame]) -> pd.DataFrame:
                          paper_batch_size=paper[0], paper_lr=paper[1], paper_val=paper[2], paper_test=paper[3]))
     return pd.DataFrame(rows)
 
-def auc_table(linear:pd.DataFrame, # rows of `evaluate` for one or more datasets
-              task:str # abnormal, birads or outcome
-             ) -> pd.DataFrame:
-    "Table 2, 3 or 4: test AUC [95% CI] per dataset and model and class, with the paper's value."
-    t = linear[(linear.task == task) & (linear.split == 'test')]
-    if t.empty: return pd.DataFrame()
-    out = []
-    if 'pretrained_on' not in t: t = t.assign(pretrained_on=t.dataset)
-    for (d, src, m), g in t.groupby(['dataset', 'pretrained_on', 'model'], sort=False):
-        row = dict(dataset=d, pretrained_on=src, model=m, n=g.n.iloc[0], status=g.status.iloc[0])
-        ref = PAPER_AUC.get((d, m, task), {}) if src == d else {}
-        for _, r in g.iterrows():
-            name = 'AUC' if r.cls == 'average' else f'{r.cls} vs rest'
-            row[name] = _cell(r.get('auc'), r.get('lo'), r.get('hi'))
-            if r.cls in ref: row[f'paper {name}'] = ref[r.cls]
-        out.append(row)
-    return pd.DataFrame(out)
-
-def write_table(table:pd.DataFrame, path:Path|str, note:str='') -> Path:
-    "Write a table as CSV and Markdown (with a provenance note under it)."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_write(path.with_suffix('.csv'), newline='') as f: table.to_csv(f, index=False)
-    text = table.to_markdown(index=False, floatfmt='.3g') + (f'\n\n{note}\n' if note else '\n')
-    with atomic_write(path.with_suffix('.md')) as f: f.write(text)
-    return path.with_suffix('.md')
 
 # %% ../nbs/09a_paper.ipynb #6cfb1085
-def commit() -> str:
-    "The short git commit of the installed code, or its version outside a git checkout."
-    try: return subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=Path(siamese_mammo.__file__).parent,
-                               capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError): return f'version {siamese_mammo.__version__}'
-
 def skipped_tasks(linear:pd.DataFrame # rows of `evaluate`
                  ) -> list[str]:
     "One line per dataset and task that was skipped, with its reason."
@@ -145,12 +84,9 @@ def linear_rows(d:str, method_runs:dict, pretrained_on:str, p:dict, runs:Path, d
     return evaluate(d, named_runs(method_runs), data_dir=data_dir, runs_dir=str(runs), epochs=p['probe_epochs'],
                     seed=seed, device=device).assign(pretrained_on=pretrained_on)
 
-def named_runs(method_runs:dict) -> str: return ','.join(f'{m}={r}' for m, r in method_runs.items())
-
 def lem_table(d:str, method_runs:dict, p:dict, runs:Path, out:Path, data_dir:str|None, seed:int, device:str) -> dict:
     ("Table 6 of dataset `d` (`13_lem`): LEM from a new backbone and from each encoder of `method_runs`, in `out`/lem "
      "beside the other sources' Table 6; its report.")
-    from siamese_mammo.lem import lem   # imported here: lem writes its table with this module's `write_table`
     backbones = ','.join(['none', named_runs(method_runs)]).rstrip(',')
     return lem(d, backbone=backbones, preset=p['lem'], data_dir=data_dir, runs_dir=str(runs), out=str(out/'lem'),
                seed=seed, device=device)
@@ -159,41 +95,6 @@ def label_rows(d:str, method_runs:dict, p:dict, runs:Path, data_dir:str|None, se
     "The label-efficiency curve of dataset `d` for the encoders of `method_runs` and the floors."
     return label_efficiency(d, named_runs(method_runs), draws=p['label_draws'], data_dir=data_dir, runs_dir=str(runs),
                             epochs=p['probe_epochs'], seed=seed, device=device)
-
-LABEL_NOTE = ('abnormal vs normal labelled patches; test AUC of linear heads trained on that many labelled training '
-              'patches (drawn stratified, mean over the draws), [95% interval over the draws and 200 test resamples '
-              'each]')
-
-def label_table(curve:pd.DataFrame # rows of `label_efficiency`, one or more datasets
-               ) -> pd.DataFrame:
-    "The label-efficiency table: a row per dataset and model, a column per number of labelled training patches."
-    done = curve[curve.auc.notna()]
-    name = lambda r: f'all ({r.labels})' if r['all'] else str(r.labels)
-    cells = done.assign(column=[name(r) for _, r in done.iterrows()], cell=[_cell(r.auc, r.lo, r.hi)
-                                                                         for _, r in done.iterrows()])
-    order = list(dict.fromkeys(cells.sort_values('labels').column))
-    wide = cells.pivot_table(index=['dataset', 'model'], columns='column', values='cell', aggfunc='first', sort=False)
-    return wide[order].reset_index().rename_axis(columns=None)
-
-def label_figure(curve:pd.DataFrame, # rows of `label_efficiency` for one dataset
-                 path:Path|str|None=None):
-    "Test AUC against the number of labelled training patches, a line per model with its 95% band."
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(5.5, 3.8))
-    for m, g in curve[curve.auc.notna()].groupby('model', sort=False):
-        g = g.sort_values('labels')
-        line, = ax.plot(g.labels, g.auc, marker='o', label=m, ls=':' if m in FLOOR_MODELS else '-')
-        ax.fill_between(g.labels, g.lo, g.hi, color=line.get_color(), alpha=0.07)
-    ticks = sorted(curve.labels.dropna().astype(int).unique())
-    ax.set_xscale('log'); ax.set_xticks(ticks, [str(t) for t in ticks]); ax.minorticks_off()
-    ax.axhline(0.5, color='k', lw=0.6, ls=':')
-    ax.set_xlabel('labelled training patches (the last point: all)'); ax.set_ylabel('test AUC, abnormal vs normal')
-    ax.set_title(str(curve.dataset.iloc[0]), fontsize=10)
-    ax.legend(fontsize=7, loc='upper left', bbox_to_anchor=(1.01, 1)); fig.tight_layout()
-    if path: fig.savefig(path, dpi=150, bbox_inches='tight')
-    return fig
-
-FLOOR_MODELS = ('untrained encoder', 'raw pixels')   # the floors of every linear evaluation, drawn dotted
 
 TABLE1_NOTE = ("average AUC of 1 - q: val and test order-invariant (the mean of both orders' scores; the best run is "
                "selected on val), val_paper and test_paper in the stored order (the paper's: the side with lesion "

@@ -22,8 +22,8 @@ from lightly.utils.scheduler import CosineWarmupScheduler
 from .core import DatasetError, atomic_write, pick_device, seed_everything
 from .datasets import Dataset
 from .validation import read_back, read_json
-from .tiling import PatchStore, open_store
-from .siamese import PretrainMethod, encoder, to_input, unwrap
+from .store import PatchStore, open_store
+from .methods import PretrainMethod, encoder, to_input, unwrap
 from .options import (PretrainConfig, build_method, check_resumable, learning_rate, optimizer_name,
                                    schedule_end)
 

@@ -13,19 +13,20 @@ import torch
 from .core import OptionError, atomic_write, data_root, runs_root
 from .datasets import mias_sample
 from .validation import Device, Seed, check_options, read_back, read_cache, read_json
-from .tiling import open_store, prepare
-from .siamese import CUTOFFS, average_auc, both_orders, pair_scores
+from .report import PAPER_TABLE1, commit, women_intervals, write_table
+from .store import open_store
+from .tiling import prepare
+from .siamese import both_orders, pair_scores
 from .options import PretrainConfig
 from .pretrain import PatchSet, load_model_state, make_loader, on_device, setup
-from .sweep import best_run, run_notebook, run_seconds, sweep
-from .evaluation import evaluate, label_efficiency
-from .paper import (BASELINES, LABEL_NOTE, auc_table, baseline_budget, commit, label_figure, label_table,
-                                 named_runs, write_table)
+from .sweep import BASELINES, baseline_budget, best_run, named_runs, run_notebook, run_seconds, sweep
+from .evaluation import LABEL_NOTE, auc_table, evaluate, label_efficiency, label_figure, label_table
+
 
 # %% auto #0
 __all__ = ['PROTOCOL', 'AGAIN', 'FLOORS', 'SPLITS', 'PAPER_SHOWN', 'ARMS_SHOWN', 'SHOWN', 'reproduction_dirs', 'prepare_real',
-           'train_arms', 'run_config', 'score_pairs', 'women_draws', 'resample_women', 'interval', 'women_intervals',
-           'arm_scores', 'floor_scores', 'score_tables', 'figure', 'downstream', 'split_counts', 'reproduce']
+           'train_arms', 'run_config', 'score_pairs', 'arm_scores', 'floor_scores', 'score_tables', 'figure',
+           'downstream', 'split_counts', 'reproduce']
 
 # %% ../nbs/12_reproduction.ipynb #c738a1ed
 PROTOCOL = {   # the arms, budgets and seed of each preset; 'cpu' is what figures/reproduction/ reports
@@ -110,41 +111,6 @@ def score_pairs(run_dir:Path|str, # a finished siamese run
     with atomic_write(path, newline='') as f: out.to_csv(f, index=False)
     return out
 
-# %% ../nbs/12_reproduction.ipynb #8f17b280
-def women_draws(women:np.ndarray, # each item's woman
-                resamples:int=1000, seed:int=0):
-    "`resamples` draws of whole women with replacement, each the indices of its women's items (the same for any score)."
-    rows = [np.flatnonzero(women == w) for w in np.unique(women)]
-    rng = np.random.default_rng(seed)
-    for _ in range(resamples): yield np.concatenate([rows[k] for k in rng.integers(len(rows), size=len(rows))])
-
-def resample_women(scores:dict[str, np.ndarray], # name -> score of each pair
-                   A:np.ndarray, women:np.ndarray, # each pair's abnormal area and woman
-                   resamples:int=1000, seed:int=0,
-                   cutoffs:np.ndarray=CUTOFFS # of A (a 0/1 label with the cutoff 0.5: the plain AUC)
-                  ) -> tuple[dict[str, float], dict[str, np.ndarray]]:
-    "Each score's average AUC, and its values over `resamples` draws of whole women with replacement (the same draws)."
-    boot = {k: [] for k in scores}
-    for pick in women_draws(women, resamples, seed):
-        for k, s in scores.items(): boot[k].append(average_auc(s[pick], A[pick], cutoffs))
-    return {k: average_auc(s, A, cutoffs) for k, s in scores.items()}, {k: np.array(v) for k, v in boot.items()}
-
-def interval(values:np.ndarray) -> tuple[float, float]:
-    "The 95% percentile interval of bootstrap values (draws without a value left out)."
-    lo, hi = np.nanpercentile(values, [2.5, 97.5]); return float(lo), float(hi)
-
-def women_intervals(scores:dict[str, np.ndarray], A:np.ndarray, women:np.ndarray,
-                    differences:list[tuple[str, str]]=(), # (score, floor) pairs whose difference is resampled too
-                    resamples:int=1000, seed:int=0, cutoffs:np.ndarray=CUTOFFS
-                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    "Each score's average AUC with its interval over women, and each difference score - floor with its paired interval."
-    point, boot = resample_women(scores, A, women, resamples, seed, cutoffs)
-    aucs = pd.DataFrame([dict(score=k, auc=v, **dict(zip(('lo', 'hi'), interval(boot[k])))) for k, v in point.items()])
-    diffs = pd.DataFrame([dict(score=s, floor=f, difference=point[s] - point[f],
-                               **dict(zip(('lo', 'hi'), interval(boot[s] - boot[f])))) for s, f in differences],
-                         columns=['score', 'floor', 'difference', 'lo', 'hi'])
-    return aucs, diffs
-
 # %% ../nbs/12_reproduction.ipynb #c1b5803e
 SPLITS = {'test': lambda t: t.split == 'test', 'all pairs': lambda t: t.split.notna()}
 
@@ -201,7 +167,6 @@ def figure(scores:pd.DataFrame, # `score_tables`' first table
           ):
     "The paper's Table 1 test AUCs beside ours (both orders) and the floors, with intervals, per split."
     import matplotlib.pyplot as plt
-    from siamese_mammo.paper import PAPER_TABLE1
     rows = scores[(scores.arm == 'floor') | scores.score.isin(SHOWN)]
     labels = [f'{ARMS_SHOWN.get(a, a)}: {s}' for a, s in zip(rows.arm, rows.score)]
     paper = [(f"paper's Table 1, {PAPER_SHOWN[d]}", v[3]) for d, v in PAPER_TABLE1.items()]

@@ -4,47 +4,32 @@
 
 # %% ../nbs/06_siamese.ipynb #895c58ee
 from __future__ import annotations
-import contextlib, math, warnings
+import math, warnings
 from functools import partial
-from typing import Callable, Iterable, Protocol, runtime_checkable
+from typing import Callable, Iterable, Protocol
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torchvision.models import resnet18
 from sklearn.exceptions import ConvergenceWarning
-from scipy.stats import rankdata, spearmanr
+from scipy.stats import spearmanr
 from scipy.stats import beta as beta_distribution, norm
 from sklearn.mixture import GaussianMixture
 from kornia.filters import gaussian_blur2d
 from lightly.loss import NTXentLoss
 from lightly.models.modules.heads import SimCLRProjectionHead
 from .core import OptionError
+from .report import average_auc
+from .methods import EMBEDDING, MethodBase, encoder, evaluating, unwrap
+from .ssl import SSLMethod, mammo_augment
+
 
 # %% auto #0
-__all__ = ['EMBEDDING', 'HEADS', 'MIXTURE', 'BETA_MIXTURE', 'LABELLERS', 'TRIPLET_MARGIN', 'LOSSES', 'SCORED_BY_D',
-           'SOFT_TARGETS', 'CUTOFFS', 'Gather', 'TRAINING_COLUMNS', 'SCORES', 'ASYMMETRY', 'TARGET_NAMES', 'encoder',
-           'to_input', 'SiameseNet', 'SoftLabeller', 'GMMLabeller', 'beta_moments', 'BetaMixtureLabeller',
-           'soft_label_loss', 'teach', 'soft_triplet_loss', 'PairNTXent', 'ssl_weighted_loss', 'contralateral_loss',
-           'auc_rows', 'average_auc', 'PretrainMethod', 'MethodBase', 'blurred_difference', 'pair_statistics',
-           'pair_scores', 'both_orders', 'order_aucs', 'follows', 'swap_sides', 'unwrap', 'evaluating', 'SiameseMethod',
-           'figure4']
-
-# %% ../nbs/06_siamese.ipynb #0e1932f8
-EMBEDDING = 512
-
-def encoder() -> nn.Module:
-    "ResNet-18 for one-channel patches whose output is the 512-d pooled embedding."
-    net = resnet18(weights=None)
-    net.conv1 = nn.Conv2d(1, 64, kernel_size=7, stride=2, padding=3, bias=False)
-    net.fc = nn.Identity()
-    return net
-
-def to_input(x:torch.Tensor, # uint16 patches, any shape
-             device:torch.device|str='cpu' # training device
-            ) -> torch.Tensor:
-    "Move 16-bit patches to `device` as float32 in [0, 1] (the integers travel, the floats are made there)."
-    return x.to(device, non_blocking=True).float().div_(65535)
+__all__ = ['HEADS', 'MIXTURE', 'BETA_MIXTURE', 'LABELLERS', 'TRIPLET_MARGIN', 'LOSSES', 'SCORED_BY_D', 'SOFT_TARGETS',
+           'TRAINING_COLUMNS', 'SCORES', 'ASYMMETRY', 'TARGET_NAMES', 'SiameseNet', 'SoftLabeller', 'GMMLabeller',
+           'beta_moments', 'BetaMixtureLabeller', 'soft_label_loss', 'teach', 'soft_triplet_loss', 'PairNTXent',
+           'ssl_weighted_loss', 'contralateral_loss', 'blurred_difference', 'pair_statistics', 'pair_scores',
+           'both_orders', 'order_aucs', 'follows', 'swap_sides', 'SiameseMethod', 'figure4']
 
 # %% ../nbs/06_siamese.ipynb #a99c6dbf
 HEADS = ('concat', 'abs_diff')   # the pair head: the paper's Linear(concat(e1, e2)), or Linear(|e1 - e2|) (symmetric)
@@ -282,67 +267,6 @@ def contralateral_loss(z:torch.Tensor, # (B, 2, k) embeddings of p1, p2
     "The variant: NT-Xent with each patch's registered contralateral patch as its positive, pairs weighted by 1 - P."
     return ((1 - p)*(criterion or PairNTXent())(z[:, 0], z[:, 1])).mean()
 
-# %% ../nbs/06_siamese.ipynb #a553777b
-CUTOFFS = np.linspace(0, 1, 102)[1:-1]
-
-def auc_rows(positive:np.ndarray, # (rows, n) booleans
-             scores:np.ndarray # (rows, n) scores, or (n,) shared by every row
-            ) -> np.ndarray:
-    "ROC AUC of every row at once, by the rank-sum (Mann-Whitney) formula, ties counting half as in scikit-learn."
-    n1 = positive.sum(1); n0 = positive.shape[1] - n1
-    return (np.where(positive, rankdata(scores, axis=-1), 0).sum(1) - n1*(n1 + 1)/2)/(n1*n0)
-
-def average_auc(score:np.ndarray, # higher = more likely abnormal (1 - q, or D)
-                A:np.ndarray, # abnormal area of each pair (eq. 5)
-                cutoffs:np.ndarray=CUTOFFS # cutoffs c; a pair is abnormal when A > c
-               ) -> float:
-    "Mean ROC AUC of `score` for the labels A > c over the cutoffs with both classes present (nan when none has)."
-    positive = np.asarray(A)[None] > np.asarray(cutoffs)[:, None]
-    positive = positive[positive.any(1) & ~positive.all(1)]
-    return float(auc_rows(positive, np.asarray(score)).mean()) if len(positive) else float('nan')
-
-# %% ../nbs/06_siamese.ipynb #b3970618
-Gather = Callable[[np.ndarray], np.ndarray]   # concatenates an array over the processes of a run (the identity in one)
-def _same(a): return a
-
-@runtime_checkable
-class PretrainMethod(Protocol):
-    "What the training loop calls on a pretraining method, and nothing else."
-    unit:str               # what a sample is: 'pairs' (N, 2, P, P) or 'singles' (P, P)
-    select:str             # the validation metric that picks the best epoch
-    maximise:bool          # whether a higher `select` is better
-    base_lr:float          # the learning rate when the run gives none
-    final_lr:float|None    # where the cosine schedule ends when the run gives none (None: 1/1000 of the rate)
-    optimizer:str          # the optimiser a run gets unless it names one: 'lars' or 'adam'
-    scale_lr:bool          # whether that rate is scaled by the effective batch / 256 (SimCLR, BYOL)
-    nets:list[nn.Module]   # the networks the loop optimises, one LARS each (wrapped by DDP when distributed)
-
-    @classmethod
-    def from_config(cls, cfg, store, device) -> PretrainMethod:
-        "The method for a run's options (`PretrainConfig`) and patch store, its networks on `device`."
-    def begin(self, batches:Iterable,
-              gather:Gather) -> dict: "A fresh run's initial pass over the training batches; a log."
-    def floors(self, batches:Iterable, gather:Gather) -> dict: "Scores that need no training, on the test batches."
-    def loss(self, x:torch.Tensor, rows:torch.Tensor) -> torch.Tensor: "The loss of one micro-batch and its store rows."
-    def after_step(self, step:int, steps:int): "Called after optimiser step `step` of `steps`."
-    def end_epoch(self, gather:Gather) -> dict: "Called after each epoch's training pass; a log."
-    def evaluate(self, batches:Iterable, gather:Gather) -> dict: "Validation or test metrics, `select` among them."
-    def artifacts(self) -> dict[str, np.ndarray]: "Arrays saved after each epoch (`distances.npz`; nothing when empty)."
-    def encoders(self) -> dict[str, nn.Module]: "The encoders a finished run saves, by file stem."
-    def state_dict(self) -> dict: "The method's own state beyond its networks (labellers, targets)."
-    def load_state_dict(self, state:dict): "Restore `state_dict`."
-
-class MethodBase:
-    "The optional hooks of `PretrainMethod`, each doing nothing; a method overrides what it needs."
-    scale_lr, final_lr, optimizer = False, None, 'lars'
-    def begin(self, batches:Iterable, gather:Gather=_same) -> dict: return {}
-    def floors(self, batches:Iterable, gather:Gather=_same) -> dict: return {}
-    def after_step(self, step:int, steps:int): pass
-    def end_epoch(self, gather:Gather=_same) -> dict: return {}
-    def artifacts(self) -> dict[str, np.ndarray]: return {}
-    def state_dict(self) -> dict: return {}
-    def load_state_dict(self, state:dict): pass
-
 # %% ../nbs/06_siamese.ipynb #2d07dddd
 TRAINING_COLUMNS = ('index', 'd1', 'q1', 't1', 'd2', 'q2', 't2')   # per training pair (refit, `distances.npz`); t: what
 # each network's mixture is fitted on (D, -z or the pair's SSL loss)
@@ -398,10 +322,6 @@ def swap_sides(x:torch.Tensor, # (B, 2, P, P) pairs
     "The pairs with their two patches exchanged where `swap` is true."
     return torch.where(swap[:, None, None, None], x.flip(1), x)
 
-def unwrap(net:nn.Module) -> nn.Module:
-    "The network inside a DistributedDataParallel wrapper (the network itself otherwise)."
-    return getattr(net, 'module', net)
-
 def _by_index(index:np.ndarray, *values:np.ndarray) -> list[np.ndarray]:
     "Values ordered by pair index, one per index (distributed samplers pad with repeats)."
     index, first = np.unique(index, return_index=True)
@@ -410,15 +330,6 @@ def _by_index(index:np.ndarray, *values:np.ndarray) -> list[np.ndarray]:
 def _collect(rows:list[tuple], gather:Callable, names:tuple[str, ...]=TRAINING_COLUMNS) -> dict[str, np.ndarray]:
     "Per-batch columns concatenated over batches and processes, one row per pair index, named by `names`."
     return dict(zip(names, _by_index(*(gather(torch.cat(c).cpu().numpy()) for c in zip(*rows)))))
-
-
-@contextlib.contextmanager
-def evaluating(nets:list[nn.Module]):
-    "The (unwrapped) networks in evaluation mode inside the block, back in training mode after it."
-    for net in nets: unwrap(net).eval()
-    try: yield [unwrap(net) for net in nets]
-    finally:
-        for net in nets: net.train()
 
 class SiameseMethod(MethodBase):
     ("Two Siamese networks trained on each other's soft labels (or their own, with loss='single'), with the paper's "
@@ -459,7 +370,6 @@ class SiameseMethod(MethodBase):
         labeller = partial(LABELLERS[cfg.labeller].from_config, cfg)
         augment = None
         if cfg.loss == 'ssl_weighted':
-            from siamese_mammo.ssl import SSLMethod, mammo_augment   # (ssl imports this module)
             augment = mammo_augment(store.pairs.shape[-1], **SSLMethod.config_options(cfg)).to(device)
         return cls(store.table.A.to_numpy(), cfg.loss, labeller, device, cfg.pair_order, cfg.soft_target, cfg.head,
                    cfg.margin, augment)

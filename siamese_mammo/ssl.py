@@ -15,7 +15,7 @@ from lightly.models.modules.heads import BYOLPredictionHead, BYOLProjectionHead,
 from lightly.models.utils import deactivate_requires_grad, update_momentum
 from lightly.utils.debug import std_of_l2_normalized
 from lightly.utils.scheduler import cosine_schedule
-from .siamese import EMBEDDING, MethodBase, encoder, evaluating, unwrap
+from .methods import EMBEDDING, MethodBase, encoder, evaluating, unwrap
 
 # %% auto #0
 __all__ = ['AUGMENT', 'BYOL_MOMENTUM', 'mammo_augment', 'augment_grid', 'mias_patches', 'Backbone', 'SSLMethod', 'SimCLRMethod',

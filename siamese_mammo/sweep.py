@@ -16,7 +16,22 @@ from .options import PretrainConfig, changed_options
 from .pretrain import another_store, store_id
 
 # %% auto #0
-__all__ = ['PAPER_GRID', 'SWEEP_RULES', 'run_notebook', 'run_name', 'grid', 'run_seconds', 'best_rows', 'sweep', 'best_run']
+__all__ = ['BASELINES', 'PAPER_GRID', 'SWEEP_RULES', 'baseline_budget', 'named_runs', 'run_notebook', 'run_name', 'grid',
+           'run_seconds', 'best_rows', 'sweep', 'best_run']
+
+# %% ../nbs/05b_sweep.ipynb #0676b649
+BASELINES = ('simclr', 'byol', 'triplet')   # the single-patch methods pretrained beside the Siamese one
+
+def baseline_budget(budget:dict, # a preset, or a reproduction protocol
+                    method:str # one of BASELINES
+                   ) -> dict:
+    "A baseline's training options: the `ssl` budget, with the triplet baseline's own `triplet` overrides for it."
+    return {**budget['ssl'], **(budget.get('triplet', {}) if method == 'triplet' else {})}
+
+def named_runs(method_runs:dict) -> str:
+    "`method=folder` pairs, comma-separated, as `evaluate` takes them."
+    return ','.join(f'{m}={r}' for m, r in method_runs.items())
+
 
 # %% ../nbs/05b_sweep.ipynb #3922f601
 def run_notebook(run_dir:Path, # the run's folder (the executed notebook is kept there)

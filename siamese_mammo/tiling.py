@@ -16,6 +16,7 @@ from .core import DamagedFile, DatasetError, OptionError, atomic_write, data_roo
 from .io import PAPER_SIZE, BadImage
 from .datasets import READERS, SOURCES, patient_split, resolve_dataset, save_exams, save_skips, load_exams
 from .synth import DEMO_SIZE, synth_dataset
+from .store import open_store
 from .validation import (Count, ImageSize, Patch, Seed, Skips, check_options, read_back, read_cache,
                                       read_json)
 from .registration import (Registered, bilateral_pairs, boxes_to_fixed, load_resized, match_intensity,
@@ -26,7 +27,7 @@ __all__ = ['MAX_BACKGROUND', 'MAX_DISAGREEMENT', 'DROP_REASONS', 'PAIR_COLUMNS',
            'PREPARE_RULES', 'grid_cells', 'abnormal_area', 'cell_fractions', 'keep_cells', 'to_patches', 'is_roi',
            'centred_cell', 'PairResult', 'pair_records', 'labelled_patches', 'excluded_pair', 'process_pair',
            'part_name', 'fresh_parts', 'save_part', 'load_part', 'part_done', 'write_npy', 'assemble', 'parse_shard',
-           'prepare', 'PatchStore', 'open_store', 'ensure_prepared', 'figure3']
+           'prepare', 'ensure_prepared', 'figure3']
 
 # %% ../nbs/04_tiling.ipynb #a2768e59
 def grid_cells(size:tuple[int,int], # image (height, width)
@@ -378,38 +379,6 @@ def prepare(dataset:str, # source: vindr, optimam, mias or synth
           f"{summary['labelled']['abnormal']} abnormal + {summary['labelled']['normal']} normal labelled patches -> "
           f"{out}")
     return summary
-
-# %% ../nbs/04_tiling.ipynb #58b55e89
-@dataclass
-class PatchStore:
-    "The stores `prepare` wrote, memory-mapped."
-    pairs:np.ndarray         # (N, 2, P, P) uint16, read-only memmap
-    table:pd.DataFrame       # pairs.csv
-    labelled:np.ndarray      # (K, P, P) uint16
-    labelled_table:pd.DataFrame
-
-    @property
-    def singles(self) -> np.ndarray: return self.pairs.reshape(-1, *self.pairs.shape[2:])
-    @property
-    def singles_table(self) -> pd.DataFrame:
-        return self.table.loc[self.table.index.repeat(2)].assign(slot=[0, 1]*len(self.table)).reset_index(drop=True)
-
-def open_store(out:Path|str) -> PatchStore:
-    "Open the stores of a prepared dataset without reading the patches into memory."
-    out = Path(out)
-    if not (out/'pairs.npy').exists(): raise DatasetError(f'{out}: no patch store here; run siamese-mammo prepare '
-                                                          f'first')
-    remedy = 'rerun siamese-mammo prepare for this dataset, which rebuilds the stores from its parts'
-    table = lambda name: read_back(out/name,
-                                   lambda p: pd.read_csv(p, dtype={'study_id': str, 'patient_id': str},
-                                                         keep_default_na=False, na_values=['']), remedy)
-    array = lambda name: read_back(out/name, lambda p: np.load(p, mmap_mode='r'), remedy)
-    store = PatchStore(array('pairs.npy'), table('pairs.csv'), array('labelled.npy'), table('labelled.csv'))
-    if (len(store.pairs), len(store.labelled)) != (len(store.table), len(store.labelled_table)):
-        raise DamagedFile(f'{out}: the stores disagree with their tables ({len(store.pairs)} pairs for '
-                          f'{len(store.table)} rows, '
-                          f'{len(store.labelled)} labelled patches for {len(store.labelled_table)} rows): {remedy}')
-    return store
 
 # %% ../nbs/04_tiling.ipynb #eb393bb3
 def ensure_prepared(dataset:str, # dataset name {source}{patch}

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 import kornia.augmentation as K
-from .siamese import EMBEDDING, to_input
+from .methods import EMBEDDING, to_input
 from .ssl import AUGMENT, Backbone, SSLMethod
 
 # %% auto #0

@@ -6,8 +6,9 @@ import pandas as pd, pytest
 from siamese_mammo.alternatives import VARIANTS, pair_score
 from siamese_mammo.pretrain import split_rows
 from siamese_mammo.reproduction import FLOORS, run_config
-from siamese_mammo.siamese import SCORED_BY_D, average_auc
-from siamese_mammo.tiling import open_store
+from siamese_mammo.siamese import SCORED_BY_D
+from siamese_mammo.report import average_auc
+from siamese_mammo.store import open_store
 
 @pytest.fixture(scope='module')
 def ablation(data, tmp_path_factory):

@@ -4,7 +4,7 @@ import json
 import pandas as pd, pytest, torch
 from siamese_mammo.lem import LEMConfig, LEM_PRESETS, backbone_trunk, train_lem, whole_images
 from siamese_mammo.pretrain import save_torch
-from siamese_mammo.siamese import encoder
+from siamese_mammo.methods import encoder
 
 @pytest.fixture(scope='module')
 def pretrained(tmp_path_factory):

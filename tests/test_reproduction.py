@@ -47,7 +47,7 @@ def test_results_page(reproduction):
 def test_floors_match_the_runs_own(reproduction):
     ("The untrained networks rebuilt by score_pairs give, on the test split, the floors the run recorded; the trained "
      "scores give its test AUCs in both orders.")
-    from siamese_mammo.siamese import average_auc
+    from siamese_mammo.report import average_auc
     run = reproduction['runs']/'paper'/'B16_lr0.001'
     m = json.loads((run/'metrics.json').read_text())
     floors, scores = pd.read_csv(run/'pair_floors.csv'), pd.read_csv(run/'pair_scores.csv')

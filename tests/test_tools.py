@@ -2,7 +2,7 @@
 import importlib.util
 import numpy as np, pandas as pd
 from conftest import ROOT
-from siamese_mammo.tiling import PatchStore
+from siamese_mammo.store import PatchStore
 
 def tool(name):
     spec = importlib.util.spec_from_file_location(name, ROOT/'tools'/f'{name}.py')

@@ -11,8 +11,9 @@ mini-MIAS dev, so the dev numbers of the floor are not held out; mdb161-mdb322 a
 import json, sys
 from pathlib import Path
 import numpy as np, torch
-from siamese_mammo.siamese import average_auc, pair_statistics
-from siamese_mammo.tiling import open_store
+from siamese_mammo.report import average_auc
+from siamese_mammo.siamese import pair_statistics
+from siamese_mammo.store import open_store
 
 SIGMAS, PERCENTILES = (1.0, 2.0, 3.0, 4.0, 6.0), (90.0, 95.0, 99.0, 99.9)
 

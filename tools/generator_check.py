@@ -16,8 +16,8 @@ from siamese_mammo.core import data_root
 from siamese_mammo.datasets import mias_sample, parse_mias_info
 from siamese_mammo.io import read_pgm
 from siamese_mammo.synth import synth_woman
-from siamese_mammo.tiling import open_store
-from siamese_mammo.paper import write_table
+from siamese_mammo.store import open_store
+from siamese_mammo.report import write_table
 sys.path.insert(0, str(Path(__file__).parent))
 from texture_beta import betas
 from lesion_signal import floors, lesion_differences

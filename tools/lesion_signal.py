@@ -17,8 +17,8 @@ with a synthetic set prepared the same way at the paper's image size.
 import sys
 import numpy as np, torch
 from siamese_mammo.siamese import SiameseMethod
-from siamese_mammo.tiling import open_store
-from siamese_mammo.reproduction import interval, resample_women
+from siamese_mammo.store import open_store
+from siamese_mammo.report import interval, resample_women
 
 RADII = (8, 16, 24, 48)
 

@@ -9,7 +9,8 @@ Every pair is scored by the run's selected networks and by its seeded untrained 
 interval.
 """
 import json, sys
-from siamese_mammo.reproduction import score_pairs, women_intervals
+from siamese_mammo.reproduction import score_pairs
+from siamese_mammo.report import women_intervals
 
 FLOORS = ('untrained_d1', 'untrained_d2', 'pixel_difference')
 
