@@ -23,7 +23,8 @@ class PerSample(Dataset):
     def __len__(self): return len(self.patches)
     def __getitem__(self, i):
         if self.augment is None:
-            torch.set_num_threads(1); self.augment = mammo_augment(self.patches.patches().shape[-1])
+            torch.set_num_threads(1)
+            self.augment = mammo_augment(self.patches.patches().shape[-1])
         x = self.patches[i][0].float().div(65535)[None, None]
         return self.augment(x)[0], self.augment(x)[0]
 
@@ -37,15 +38,19 @@ def main(dataset='synth96', patches=4096, batch_size=256, workers=2, device='aut
     data = PatchSet(ds.processed/'pairs.npy', rows, 'singles')
     augment = mammo_augment(data.patches().shape[-1]).to(device)
 
-    _sync(device); t0 = time.perf_counter()
+    _sync(device)
+    t0 = time.perf_counter()
     for x, _ in on_device(make_loader(data, batch_size, shuffle=False), device):
         v1, v2 = augment(x.unsqueeze(1)), augment(x.unsqueeze(1))
-    _sync(device); batched_s = time.perf_counter() - t0
+    _sync(device)
+    batched_s = time.perf_counter() - t0
 
     loader = DataLoader(PerSample(data), batch_size, num_workers=workers)
-    _sync(device); t0 = time.perf_counter()
+    _sync(device)
+    t0 = time.perf_counter()
     for v1, v2 in loader: v1, v2 = v1.to(device), v2.to(device)
-    _sync(device); per_sample_s = time.perf_counter() - t0
+    _sync(device)
+    per_sample_s = time.perf_counter() - t0
 
     views = 2*len(data)
     result = dict(dataset=dataset, device=str(device), cpu_count=os.cpu_count(), patches=len(data), views=views,
@@ -58,7 +63,10 @@ def main(dataset='synth96', patches=4096, batch_size=256, workers=2, device='aut
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--dataset', default='synth96'); p.add_argument('--patches', type=int, default=4096)
-    p.add_argument('--batch-size', type=int, default=256); p.add_argument('--workers', type=int, default=2)
-    p.add_argument('--device', default='auto'); p.add_argument('--out', default='benchmarks/augment_bench.json')
+    p.add_argument('--dataset', default='synth96')
+    p.add_argument('--patches', type=int, default=4096)
+    p.add_argument('--batch-size', type=int, default=256)
+    p.add_argument('--workers', type=int, default=2)
+    p.add_argument('--device', default='auto')
+    p.add_argument('--out', default='benchmarks/augment_bench.json')
     main(**vars(p.parse_args()))

@@ -33,10 +33,12 @@ def make_data(root:Path, dataset:str, patients:int, size:tuple[int, int]):
 def timed_epoch(run, epoch:int) -> float:
     "Seconds of one training epoch of `run`."
     n = len(run.loaders['train'])
-    _sync(run.device); t0 = time.perf_counter()
+    _sync(run.device)
+    t0 = time.perf_counter()
     train_epoch(run.method, run.opts, run.scheds, run.batches('train', epoch), n, 1, epoch, run.device, False,
                 run.steps)
-    _sync(run.device); return time.perf_counter() - t0
+    _sync(run.device)
+    return time.perf_counter() - t0
 
 def method_rates(cfg:dict) -> dict:
     "Per method: patches per second of a training epoch (after one warm-up epoch) and peak GPU memory."
@@ -64,7 +66,8 @@ def ddp_run(cfg:dict, run_dir:Path) -> dict:
            '1',
            '--run-dir', str(run_dir),
            *[a for k, v in cfg.items() if v is not None for a in (f"--{k.replace('_', '-')}", str(v))]]
-    t0 = time.perf_counter(); p = subprocess.run(cmd, capture_output=True, text=True)
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, capture_output=True, text=True)
     metrics = run_dir/'metrics.json'
     processes = json.loads(metrics.read_text())['processes'] if metrics.exists() else None
     return dict(returncode=p.returncode, seconds=round(time.perf_counter() - t0, 1), processes=processes,

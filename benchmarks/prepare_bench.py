@@ -47,7 +47,8 @@ def main(women=10, workers=2, batches=20, out='benchmarks/prepare_bench.json'):
 
     prepare('synth', 96, raw=tmp/'raw', out=tmp/'synth96', workers=workers)
     store = open_store(tmp/'synth96')
-    pngs = tmp/'png'; pngs.mkdir()
+    pngs = tmp/'png'
+    pngs.mkdir()
     for k, pair in enumerate(store.pairs):
         for side in (0, 1): write_png16(pngs/f'{k}_{side}.png', np.asarray(pair[side]))
     rng = np.random.default_rng(0)
@@ -73,6 +74,8 @@ def main(women=10, workers=2, batches=20, out='benchmarks/prepare_bench.json'):
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--women', type=int, default=10); p.add_argument('--workers', type=int, default=2)
-    p.add_argument('--batches', type=int, default=20); p.add_argument('--out', default='benchmarks/prepare_bench.json')
+    p.add_argument('--women', type=int, default=10)
+    p.add_argument('--workers', type=int, default=2)
+    p.add_argument('--batches', type=int, default=20)
+    p.add_argument('--out', default='benchmarks/prepare_bench.json')
     main(**vars(p.parse_args()))

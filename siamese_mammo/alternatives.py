@@ -5,10 +5,12 @@
 # %% ../nbs/12a_alternatives.ipynb #cb0d639a
 from __future__ import annotations
 import json, time
+from dataclasses import asdict
 from pathlib import Path
 import pandas as pd
 from .core import OptionError, atomic_write, runs_root
-from .validation import Device, Seed, check_options, read_cache, read_json
+from .validation import (Count, Device, NonNegative, Rate, Seed, budget, check_options, read_cache,
+                                      read_json)
 from .datasets import resolve_dataset
 from .report import average_auc, commit, women_intervals, write_table
 from .siamese import SCORED_BY_D, both_orders, figure4
@@ -18,7 +20,8 @@ from .reproduction import (FLOORS, PROTOCOL, prepare_real, reproduction_dirs, ru
 
 
 # %% auto #0
-__all__ = ['VARIANTS', 'ABLATION', 'options_text', 'train_variants', 'pair_score', 'table5', 'alternatives']
+__all__ = ['VARIANTS', 'ABLATION', 'RowBudget', 'AblationBudget', 'options_text', 'train_variants', 'pair_score', 'table5',
+           'train_source', 'write_table5', 'alternatives']
 
 # %% ../nbs/12a_alternatives.ipynb #2211103f
 VARIANTS = {   # Table 5's rows: options beyond the paper's method, and the paper's own verdict on each
@@ -31,25 +34,45 @@ VARIANTS = {   # Table 5's rows: options beyond the paper's method, and the pape
     'abs_diff': (dict(head='abs_diff'), 'not in the paper (a symmetric head)'),
     'contralateral': (dict(loss='contralateral'), "not in the paper: this repository's variant"),
 }
-# one budget for every row, and the reproduction's PROTOCOL that prepares mini-MIAS; 'cpu' is what figures/alternatives/
-# reports
-ABLATION = {
-    'cpu': dict(run=dict(batch_size=64, accumulate=2, lr=0.01, epochs=2, limit=1024), resamples=1000, prepare='cpu'),
-    'smoke': dict(run=dict(batch_size=16, accumulate=1, lr=0.1, epochs=1, limit=128), resamples=50,   # limit: train
-                  prepare='smoke'),
+
+@budget
+class RowBudget:
+    "The training options every row of Table 5 shares (`PretrainConfig`'s)."
+    batch_size:Count         # samples per forward pass
+    accumulate:Count         # micro-batches per step
+    lr:Rate                  # learning rate
+    epochs:Count             # passes over the training pairs
+    limit:NonNegative        # at most this many pairs per split (0: all)
+
+@budget
+class AblationBudget:
+    "A preset of Table 5: one budget for every row, the resamples, and the reproduction's preset for mini-MIAS."
+    run:RowBudget            # every row's training
+    resamples:Count          # draws of whole women behind every interval
+    prepare:str              # the key of `reproduction.PROTOCOL` that prepares a mini-MIAS folder
+
+    def __post_init__(self):
+        if self.prepare not in PROTOCOL:
+            raise ValueError(f"prepare: one of {', '.join(PROTOCOL)}, got {self.prepare!r}")
+
+ABLATION = {   # 'cpu' is what figures/alternatives/ reports
+    'cpu': AblationBudget(RowBudget(batch_size=64, accumulate=2, lr=0.01, epochs=2, limit=1024), resamples=1000,
+                          prepare='cpu'),
+    'smoke': AblationBudget(RowBudget(batch_size=16, accumulate=1, lr=0.1, epochs=1, limit=128), resamples=50,
+                            prepare='smoke'),
 }
 
 def options_text(options:dict) -> str:
     "A row's options as command-line flags."
     return ' '.join(f"--{k.replace('_', '-')} {v}" for k, v in options.items()) or '(defaults)'
 
-def train_variants(dataset:str, root:Path|str|None, runs:Path, budget:dict, seed:int=0, device:str='auto'
+def train_variants(dataset:str, root:Path|str|None, runs:Path, budget:RowBudget, seed:int=0, device:str='auto'
                   ) -> tuple[dict[str, Path], list[str]]:
     "Every row of `VARIANTS` as a papermill run of 05_pretrain (finished runs reused): row -> run folder, and failures."
     done, failures = {}, []
     for name, (options, _) in VARIANTS.items():
         params = dict(dataset=dataset, data_dir=None if root is None else str(root), run_dir=str(runs/name),
-                      seed=seed, device=device, resume=True, **budget, **options)
+                      seed=seed, device=device, resume=True, **asdict(budget), **options)
         if why := run_notebook(runs/name, params): failures.append(f'{name}: {why}')
         else: done[name] = runs/name
     return done, failures
@@ -80,7 +103,8 @@ def table5(runs:dict[str, Path], # row -> its finished run
            resamples:int=1000, seed:int=0
           ) -> tuple[pd.DataFrame, pd.DataFrame]:
     "Table 5 for one dataset, and every row's invariant score minus every floor on the test split, paired."
-    test = floors[floors.split == 'test']; best = _best_floor(floors)
+    test = floors[floors.split == 'test']
+    best = _best_floor(floors)
     scored = {name: pair_score(d) for name, d in runs.items()}
     scores = {f: test[f].to_numpy() for f in FLOORS}
     for name, (_, s) in scored.items():
@@ -91,7 +115,8 @@ def table5(runs:dict[str, Path], # row -> its finished run
     aucs, by = aucs.set_index('score'), diffs.set_index(['score', 'floor'])
     rows = []
     for name, (score, _) in scored.items():
-        m = read_json(runs[name]/'metrics.json'); val_paper, val = _validation(m, score)
+        m = read_json(runs[name]/'metrics.json')
+        val_paper, val = _validation(m, score)
         rows.append(dict(row=name, options=options_text(VARIANTS[name][0]), paper_verdict=VARIANTS[name][1],
                          score=score, best_epoch=m['best_epoch'], val_paper=val_paper, val=val,
                          test_paper=aucs.auc[f'{name} (paper order)'], test=aucs.auc[name], test_lo=aucs.lo[name],
@@ -135,9 +160,33 @@ def _source_record(label:str, dataset:str, root:Path|None, done:dict, floors:pd.
                   failures=failed)
     if 'bmm' in done:   # the Beta mixture's Figure 4: what its soft labels look like on these distances
         store = resolve_dataset(dataset, None if root is None else str(root)).processed
-        record['figure4'] = str(out/f'figure4_bmm_{label}.png'); figure4(done['bmm'], store, record['figure4'])
+        record['figure4'] = str(out/f'figure4_bmm_{label}.png')
+        figure4(done['bmm'], store, record['figure4'])
         record['bmm_mixture'] = {k: read_json(done['bmm']/'metrics.json')['history'][-1][k] for k in ('gmm1', 'gmm2')}
     return record
+
+def train_source(label:str, dataset:str, root:Path|None, runs:Path, budget:AblationBudget, out:Path, command:str,
+                 seed:int=0, device:str='auto') -> tuple[dict|None, pd.DataFrame|None, pd.DataFrame|None, list[str]]:
+    "One source's rows: its record, its block of Table 5 and of the differences (None without a run), its failures."
+    t = time.time()
+    done, failed = train_variants(dataset, root, runs, budget.run, seed, device)
+    if not done: return None, None, None, failed
+    floors = score_pairs(next(iter(done.values())), trained=False, device=device)
+    table, diffs = table5(done, floors, budget.resamples, seed)
+    record = _source_record(label, dataset, root, done, floors, failed, out, command, time.time() - t)
+    return record, table.assign(data=label), diffs.assign(data=label), failed
+
+def write_table5(out:Path, records:dict, tables:list[pd.DataFrame], diffs:list[pd.DataFrame],
+                 budget:AblationBudget) -> dict[str, str]:
+    "Table 5 and the differences, every source's block, with the note naming each source's command; name -> path."
+    note = ('Made by ' + '; '.join(f"`{r['command']}` at commit {r['commit']}" for r in records.values()) +
+            f"; budget {options_text(asdict(budget.run))}")
+    first = lambda t: t[['data'] + [c for c in t.columns if c != 'data']]
+    return {name: str(write_table(first(pd.concat(tab, ignore_index=True)), out/name, f'{note}; {why}'))
+            for name, tab, why in [
+        ('table5', tables, 'average AUC over cutoffs of A; val at the selected epoch; test with 95% intervals over '
+                           'women; minus_floor: the invariant score minus the floor best on validation, paired'),
+        ('differences', diffs, "each row's invariant score minus each floor, test split, paired intervals over women")]}
 
 def alternatives(datasets:str='synth96', # comma-separated prepared datasets (synth96: the development seed)
                  raw:str|None=None, # a mini-MIAS folder, prepared as the reproduction does; None: none
@@ -152,31 +201,22 @@ def alternatives(datasets:str='synth96', # comma-separated prepared datasets (sy
     if preset not in ABLATION: raise OptionError(f"option preset: one of {', '.join(ABLATION)} needed, got {preset!r}")
     check_options(alternatives, locals(), dict(seed=Seed, device=Device))
     t, budget = time.time(), ABLATION[preset]
-    out = Path(out or runs_root(runs_dir)/'alternatives'/'report'); out.mkdir(parents=True, exist_ok=True)
-    sources = _sources(datasets, raw, budget['prepare'], data_dir, runs_dir, seed)
+    out = Path(out or runs_root(runs_dir)/'alternatives'/'report')
+    out.mkdir(parents=True, exist_ok=True)
+    sources = _sources(datasets, raw, budget.prepare, data_dir, runs_dir, seed)
     records, tables, diffs = _earlier(out, preset, [label for label, *_ in sources])
     failures = [f'{label}: {why}' for label, r in records.items() for why in r['failures']]
     for label, dataset, root, runs in sources:
-        done, failed = train_variants(dataset, root, runs, budget['run'], seed, device)
-        failures += [f'{label}: {why}' for why in failed]
-        if not done: continue
-        floors = score_pairs(next(iter(done.values())), trained=False, device=device)
-        table, d = table5(done, floors, budget['resamples'], seed)
-        tables.append(table.assign(data=label)); diffs.append(d.assign(data=label))
         source = f"--datasets {label}" if dataset == label else f"--datasets '' --raw {label}"
-        records[label] = _source_record(label, dataset, root, done, floors, failed, out,
-                                        f'siamese-mammo alternatives {source} --preset {preset} --seed {seed}',
-                                        time.time() - t)
+        command = f'siamese-mammo alternatives {source} --preset {preset} --seed {seed}'
+        record, table, diff, failed = train_source(label, dataset, root, runs, budget, out, command, seed, device)
+        failures += [f'{label}: {why}' for why in failed]
+        if record is None: continue
+        records[label] = record
+        tables.append(table)
+        diffs.append(diff)
     if not tables: raise OptionError(f'no row has a finished run: {failures}')
-    note = ('Made by ' + '; '.join(f"`{r['command']}` at commit {r['commit']}" for r in records.values()) +
-            f"; budget {options_text(budget['run'])}")
-    first = lambda t: t[['data'] + [c for c in t.columns if c != 'data']]
-    written = {name: str(write_table(first(pd.concat(tab, ignore_index=True)), out/name, f'{note}; {why}'))
-               for name, tab, why in [
-        ('table5', tables, 'average AUC over cutoffs of A; val at the selected epoch; test with 95% intervals over '
-                           'women; minus_floor: the invariant score minus the floor best on validation, paired'),
-        ('differences', diffs, "each row's invariant score minus each floor, test split, paired intervals over women")]}
-    report = dict(sources=records, preset=preset, budget=budget, failures=failures, tables=written,
-                  seconds=round(time.time() - t))
+    report = dict(sources=records, preset=preset, budget=asdict(budget), failures=failures,
+                  tables=write_table5(out, records, tables, diffs, budget), seconds=round(time.time() - t))
     with atomic_write(out/'report.json') as f: json.dump(report, f, indent=1, default=str)
     return report

@@ -4,14 +4,13 @@
 
 # %% ../nbs/11_cli.ipynb #5632ef21
 from __future__ import annotations
-import argparse, inspect, os, sys
+import argparse, ast, inspect, io, os, sys, tokenize
 from importlib import import_module
 from pathlib import Path
-from fastcore.docments import docments
-from .core import DatasetError, UserError, notebook, runs_root
+from .core import DatasetError, UserError, execute_notebook, runs_root
 
 # %% auto #0
-__all__ = ['STAGES', 'NOTEBOOKS', 'RUNNERS', 'parse_size', 'Parser', 'stage_target', 'build_parser', 'main']
+__all__ = ['STAGES', 'NOTEBOOKS', 'RUNNERS', 'parse_size', 'Parser', 'Expr', 'options_of', 'stage_target', 'build_parser', 'main']
 
 # %% ../nbs/11_cli.ipynb #bb4b441a
 def parse_size(text:str) -> tuple[int,int]:
@@ -24,21 +23,58 @@ class Parser(argparse.ArgumentParser):
     "An argument parser whose errors are one line (argparse prints its whole usage first)."
     def error(self, message): self.exit(2, f'{self.prog}: error: {message} (see {self.prog} --help)\n')
 
-def _add_options(parser:argparse.ArgumentParser, fn):
-    ("Add one `--option` per parameter of `fn` (a function or dataclass with string annotations), documented by its "
-     "comment.")
-    docs = docments(fn, full=True)
-    for name, d in docs.items():
-        if name == 'return': continue
-        base = str(d.anno).split('|')[0].strip()
-        kind = parse_size if name == 'size' else {'int': int, 'float': float}.get(base, str)
-        default = None if d.default is inspect.Parameter.empty else d.default
-        if str(d.anno) == 'bool':
-            parser.add_argument('--' + name.replace('_', '-'), dest=name, action=argparse.BooleanOptionalAction,
-                                default=default, help=d.docment); continue
-        parser.add_argument('--' + name.replace('_', '-'), dest=name, type=kind, default=default,
-                            required=d.default is inspect.Parameter.empty,
-                            help=f'{d.docment or ""} (default: %(default)s)')
+def _comments(lines:list[str], first:int, last:int) -> dict[int, str]:
+    "Line number -> the comment on that line, for lines `first`..`last` (1-based) of a module's source."
+    text = ''.join(lines[first - 1:last])
+    tokens = tokenize.generate_tokens(io.StringIO(text).readline)
+    return {t.start[0] + first - 1: t.string.lstrip('#').strip() for t in tokens if t.type == tokenize.COMMENT}
+
+def _doc(node:ast.AST, comments:dict[int, str], lines:list[str]) -> str:
+    "A parameter's documentation: the comment on its line, else a comment line just above it (docments' rule)."
+    above = node.lineno - 1
+    return comments.get(node.lineno) or (comments.get(above, '') if lines[above - 1].strip().startswith('#') else '')
+
+def _literal(node:ast.AST|None):
+    "A default's value when the source writes a literal; its source text (wrapped in `Expr`) otherwise."
+    try: return ast.literal_eval(node)
+    except ValueError: return Expr(ast.unparse(node))
+
+class Expr(str):
+    "A default written as an expression (a name, a lookup): shown in the help, left to the function when run."
+
+def options_of(target:str # 'module:name' of a function or dataclass in the package
+              ) -> list[tuple[str, str, object, str]]:
+    ("The options of a stage read from its module's source without importing it: (name, annotation, default or "
+     "`inspect.Parameter.empty`, comment) per parameter or field.")
+    module, name = target.split(':')
+    text = (Path(__file__).parent/f'{module}.py').read_text()
+    lines = text.splitlines(keepends=True)
+    node = next(n for n in ast.parse(text).body if getattr(n, 'name', None) == name)
+    comments = _comments(lines, node.lineno, node.end_lineno)
+    if isinstance(node, ast.ClassDef):   # a dataclass: its annotated fields
+        fields = [f for f in node.body if isinstance(f, ast.AnnAssign)]
+        return [(f.target.id, ast.unparse(f.annotation), inspect.Parameter.empty if f.value is None
+                 else _literal(f.value), _doc(f, comments, lines)) for f in fields]
+    args = node.args.args
+    defaults = [inspect.Parameter.empty]*(len(args) - len(node.args.defaults)) + node.args.defaults
+    return [(a.arg, ast.unparse(a.annotation), d if d is inspect.Parameter.empty else _literal(d),
+             _doc(a, comments, lines)) for a, d in zip(args, defaults)]
+
+def _add_options(parser:argparse.ArgumentParser,
+                 target:str # 'module:name' of the function or dataclass whose parameters are the options
+                ):
+    ("Add one `--option` per parameter of `target`, documented by its comment; an option given no value is left to "
+     "the function's own default when that default is an expression.")
+    for name, anno, default, doc in options_of(target):
+        flag, required = '--' + name.replace('_', '-'), default is inspect.Parameter.empty
+        shown = '' if required else f" (default: {default})".replace('%', '%%')
+        value = argparse.SUPPRESS if required or isinstance(default, Expr) else default
+        if anno == 'bool':
+            parser.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, default=value, help=doc)
+            continue
+        kind = parse_size if name == 'size' else {'int': int, 'float': float}.get(anno.split('|')[0].strip(), str)
+        parser.add_argument(flag, dest=name, type=kind, default=value, required=required, help=doc + shown)
+
 
 # %% ../nbs/11_cli.ipynb #bd92c8b0
 STAGES = {   # name: (help, the function or dataclass whose parameters are the stage's options)
@@ -48,7 +84,7 @@ STAGES = {   # name: (help, the function or dataclass whose parameters are the s
     'pretrain': ('pretrain an encoder (one of options.METHODS) on a prepared dataset', 'options:PretrainConfig'),
     'sweep': ("Table 1's grid search over batch size and learning rate (papermill runs of 05_pretrain)", 'sweep:sweep'),
     'evaluate': ('linear evaluation of pretrained encoders on the labelled patch sets', 'evaluation:evaluate'),
-    'paper': ("regenerate the paper's tables and figures for the given datasets", 'paper:reproduce'),
+    'paper': ("regenerate the paper's tables and figures for the given datasets", 'paper:paper_chain'),
     'reproduce': ("the paper's claim on real mini-MIAS pairs: both protocols, floors, both pair orders, intervals over "
                   "women, Table 2", 'reproduction:reproduce'),
     'alternatives': ("what the paper tried (and a variant), one budget, both pair orders beside the floors: Table 5",
@@ -63,7 +99,7 @@ def stage_target(stage:str):
     return getattr(import_module(f'siamese_mammo.{module}'), name)
 
 def _options(args, fn) -> dict:
-    "The values of `fn`'s parameters among the parsed `args`."
+    "The values of `fn`'s parameters among the parsed `args` (those given, and those whose default is a literal)."
     return {k: getattr(args, k) for k in inspect.signature(fn).parameters if k in vars(args)}
 
 def _run(args):
@@ -89,28 +125,26 @@ NOTEBOOKS = {'paper': '10_paper.ipynb', 'reproduce': '12_reproduction.ipynb',
 
 def _notebook(args):
     "Run the stage's notebook through papermill (executed copy under the runs root) and say where the results are."
-    import papermill as pm
-    params, name = _options(args, stage_target(args.stage)), NOTEBOOKS[args.stage]
+    params, name = {k: v for k, v in vars(args).items() if k not in ('stage', 'run')}, NOTEBOOKS[args.stage]
     params = {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()}   # papermill writes a tuple as text
     executed = Path(params['runs_dir'] or runs_root())/f"{Path(name).stem}_{params['preset']}.ipynb"
     executed.parent.mkdir(parents=True, exist_ok=True)
-    try: pm.execute_notebook(notebook(name), executed, parameters=params, progress_bar=False)
-    except pm.PapermillExecutionError as e:
-        raise DatasetError(f'{e.ename}: {e.evalue} (executed notebook: {executed})'.splitlines()[0]) from None
+    if why := execute_notebook(name, executed, params): raise DatasetError(f'{why} (executed notebook: {executed})')
     print(f"tables and figures in {params['out'] or 'the runs folder'}; executed notebook {executed}")
 
 RUNNERS = {'synth': _synth, 'prepare': _run, 'pretrain': _pretrain, 'sweep': _table, 'evaluate': _table,
            'paper': _notebook, 'reproduce': _notebook, 'alternatives': _notebook, 'lem': _notebook}
 
-def build_parser(stage:str|None=None # the stage whose options are added (its module is imported)
+def build_parser(stage:str|None=None # the stage whose options are added (read from its module's source)
                 ) -> argparse.ArgumentParser:
     "The `siamese-mammo` argument parser with one subparser per stage."
     parser = Parser(prog='siamese-mammo',
                     description='Siamese networks with soft labels on screening mammograms (arXiv 2401.05570).')
     sub = parser.add_subparsers(dest='stage', required=True, metavar='{' + ','.join(STAGES) + '}')
     for name, (help, _) in STAGES.items():
-        p = sub.add_parser(name, help=help, description=help); p.set_defaults(run=RUNNERS[name])
-        if name == stage: _add_options(p, stage_target(name))
+        p = sub.add_parser(name, help=help, description=help)
+        p.set_defaults(run=RUNNERS[name])
+        if name == stage: _add_options(p, STAGES[name][1])
     return parser
 
 def main(argv:list[str]|None=None # arguments (default: sys.argv[1:])
@@ -118,7 +152,9 @@ def main(argv:list[str]|None=None # arguments (default: sys.argv[1:])
     "Run `siamese-mammo`; user errors print one line and return 2."
     argv = sys.argv[1:] if argv is None else list(map(str, argv))
     args = build_parser(next((a for a in argv if not a.startswith('-')), None)).parse_args(argv)
-    try: args.run(args); return 0
+    try:
+        args.run(args)
+        return 0
     except (UserError, OSError) as e:   # OSError: a folder not writable, a disk full, a file where a folder should be
         print(f'siamese-mammo {args.stage}: error: {e}', file=sys.stderr)
         return 2

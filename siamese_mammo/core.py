@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['DATA_ENV', 'RUNS_ENV', 'project_root', 'data_root', 'runs_root', 'result', 'UserError', 'OptionError', 'DatasetError',
-           'DatasetNotFound', 'DamagedFile', 'notebook', 'atomic_write', 'seed_everything', 'pick_device']
+__all__ = ['DATA_ENV', 'RUNS_ENV', 'QUIET_KERNEL', 'project_root', 'data_root', 'runs_root', 'result', 'UserError', 'OptionError',
+           'DatasetError', 'DatasetNotFound', 'DamagedFile', 'notebook', 'execute_notebook', 'atomic_write',
+           'seed_everything', 'pick_device']
 
 # %% ../nbs/00_core.ipynb #ba7c6ef6
 DATA_ENV, RUNS_ENV = 'SIAMESE_MAMMO_DATA', 'SIAMESE_MAMMO_RUNS'
@@ -65,6 +66,21 @@ def notebook(name:str # a notebook of nbs/, e.g. 05_pretrain.ipynb
                                            f'package installed from a source checkout (pip install -e CHECKOUT)')
     return path
 
+QUIET_KERNEL = ['--IPKernelApp.log_level=ERROR']   # the kernel's warnings (five lines on its TCP transport per run) are
+# noise to a user; its errors still show
+
+def execute_notebook(name:str, # a notebook of nbs/
+                     executed:Path|str, # where its executed copy goes
+                     params:dict # its parameters
+                    ) -> str:
+    "Run nbs/`name` through papermill; '' when it finished, else the first line of its error."
+    import papermill as pm   # here, not at the top: a second of imports that only the stages running notebooks need
+    try: pm.execute_notebook(notebook(name), executed, parameters=params, progress_bar=False,
+                             extra_arguments=QUIET_KERNEL)
+    except pm.PapermillExecutionError as e: return f'{e.ename}: {e.evalue}'.splitlines()[0]
+    return ''
+
+
 # %% ../nbs/00_core.ipynb #62624cd7
 @contextmanager
 def atomic_write(path:Path|str, # destination
@@ -72,7 +88,8 @@ def atomic_write(path:Path|str, # destination
                  **kwargs # passed to `open`, e.g. newline=''
                 ):
     "Open a temporary file beside `path` and move it onto `path` only if the block succeeds."
-    path = Path(path); tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
+    path = Path(path)
+    tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with open(tmp, mode, **kwargs) as f: yield f
@@ -84,7 +101,9 @@ def seed_everything(seed:int # the one seed of the run
                    ):
     "Seed Python, NumPy and torch (all devices)."
     import torch
-    random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
 
 def pick_device(device:str='auto' # auto, cpu or cuda
                ):

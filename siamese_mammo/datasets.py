@@ -161,8 +161,10 @@ def box_in_image(coords, # xmin, ymin, xmax, ymax in original pixels
     "The box clipped to the image and scaled to `size`, as a one-element list; empty (and recorded) if nothing is left."
     h, w = hw
     x0, y0, x1, y1 = np.clip(np.asarray(coords, float), 0, [w, h, w, h])
-    if x1 <= x0 or y1 <= y0: skips.add(item, 'box outside the image',
-                                       f'box {list(coords)} in an image of {h:g}x{w:g}'); return []
+    if x1 <= x0 or y1 <= y0:
+        skips.add(item, 'box outside the image',
+                                       f'box {list(coords)} in an image of {h:g}x{w:g}')
+        return []
     return [dict(zip(['xmin', 'ymin', 'xmax', 'ymax'], scale_boxes([x0, y0, x1, y1], hw, size)[0].round(2).tolist()),
                  **labels)]
 
@@ -219,7 +221,9 @@ def _vindr_image(raw:Path, image_id:str, rows:list[VindrRow], size, skips:Skips)
         try: info = read_dicom_header(raw/path)
         except BadImage as e: problem = (str(e), str(path))
         else: problem = header_mismatch(info, r.laterality, view, (r.height, r.width))
-    if problem: skips.add(image_id, *problem); return None
+    if problem:
+        skips.add(image_id, *problem)
+        return None
     return dict(patient_id=info.patient or pseudonym(r.study_id), study_id=r.study_id, image_id=image_id,
                 laterality=r.laterality,
                 view=view, path=str(path), height=r.height, width=r.width, resized_height=size[0],
@@ -239,8 +243,10 @@ def _vindr_rows(raw:Path, skips:Skips) -> dict[str, list[VindrRow]]:
     for image_id, g in ann.assign(_k=range(len(ann))).groupby(ann.image_id.str.strip(), sort=False):
         if image_id in bad: continue   # already recorded with the row's problem
         rows = [parsed[k] for k in g._k]
-        if why := _disagreement(rows, list(g.index)): skips.add(image_id, 'rows of one image disagree',
-                                                                f'{VINDR_TABLE}: {why}'); continue
+        if why := _disagreement(rows, list(g.index)):
+            skips.add(image_id, 'rows of one image disagree',
+                                                                f'{VINDR_TABLE}: {why}')
+            continue
         images[image_id] = rows
     return images
 
@@ -322,13 +328,23 @@ def _omidb_images(raw:Path, client_id:str):
 def _omidb_row(raw:Path, client_id:str, episode, study, image, size:tuple[int, int], skips:Skips) -> dict|None:
     "The exam-table row of one OMI-DB image, or None with the reason recorded in `skips`."
     path = Path('images')/client_id/study.id/f'{image.id}.dcm'
-    if problem := _omidb_problem(raw, path, client_id, study.id, image.id): skips.add(image.id, *problem); return None
+    if problem := _omidb_problem(raw, path, client_id, study.id, image.id):
+        skips.add(image.id, *problem)
+        return None
     try: info = read_dicom_header(raw/path)
-    except BadImage as e: skips.add(image.id, str(e)); return None
-    if info.laterality not in ('L', 'R'): skips.add(image.id, 'unknown laterality'); return None
-    if info.view is None: skips.add(image.id, 'unknown view'); return None
+    except BadImage as e:
+        skips.add(image.id, str(e))
+        return None
+    if info.laterality not in ('L', 'R'):
+        skips.add(image.id, 'unknown laterality')
+        return None
+    if info.view is None:
+        skips.add(image.id, 'unknown view')
+        return None
     try: marks = [(m, _mark_box(m)) for m in image.marks]
-    except (TypeError, ValueError) as e: skips.add(image.id, 'invalid mark box', str(e)); return None
+    except (TypeError, ValueError) as e:
+        skips.add(image.id, 'invalid mark box', str(e))
+        return None
     hw = (info.height, info.width)
     boxes = [b for m, box in marks for b in box_in_image(box, hw, size, image.id, skips, category=_mark_category(m),
                                                            birads=np.nan, pathology=_mark_pathology(m, episode))]
@@ -396,10 +412,15 @@ def read_mias(raw:Path|str, # folder holding Info.txt and mdbNNN.pgm
     bad = {item for item, reason, _ in skips if reason.startswith('invalid')}
     for ref, g in info[~info.ref.isin(bad)].groupby('ref', sort=True):
         path = raw/f'{ref}.pgm'
-        if not path.exists(): skips.add(ref, 'missing file'); continue
+        if not path.exists():
+            skips.add(ref, 'missing file')
+            continue
         try: img = read_pgm(path)
-        except BadImage as e: skips.add(ref, str(e)); continue
-        num = int(ref[3:]); woman = f'mias{(num + 1)//2:03d}'
+        except BadImage as e:
+            skips.add(ref, str(e))
+            continue
+        num = int(ref[3:])
+        woman = f'mias{(num + 1)//2:03d}'
         sev = g.severity.dropna()
         rows.append(dict(patient_id=pseudonym(woman), study_id=woman, image_id=ref, laterality='R' if num % 2 else 'L',
                          view='MLO',
@@ -428,7 +449,8 @@ def save_skips(skips:Skips, out:Path) -> None:
 
 def save_exams(table:pd.DataFrame, skips:Skips, out:Path|str) -> Path:
     "Write exams.csv (boxes as JSON), skipped.csv and skip_summary.json to `out`; print the summary."
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
     with atomic_write(out/'exams.csv', newline='') as f:
         table.assign(boxes=table.boxes.map(json.dumps)).to_csv(f, index=False)
     save_skips(skips, out)

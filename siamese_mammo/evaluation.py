@@ -108,7 +108,9 @@ def linear_head(x:np.ndarray, y:np.ndarray, # training embeddings and class indi
     opt = torch.optim.Adam(head.parameters(), lr=lr, weight_decay=weight_decay)
     for _ in range(epochs):
         for i in torch.randperm(len(x)).split(batch):
-            opt.zero_grad(); nn.functional.cross_entropy(head(x[i]), y[i]).backward(); opt.step()
+            opt.zero_grad()
+            nn.functional.cross_entropy(head(x[i]), y[i]).backward()
+            opt.step()
     return head
 
 def probe(features:list[np.ndarray], # per encoder, (n, d) embeddings of every labelled patch
@@ -148,9 +150,11 @@ def _scores(probs:dict, y:np.ndarray, splits:np.ndarray, names:list, seed:int) -
     for s in EVAL_SPLITS:
         ys = y[splits == s]
         counts = ' / '.join(str(int((ys == c).sum())) for c in range(len(names)))
-        if len(np.unique(ys)) < len(names): rows.append(dict(split=s, cls='average', n=counts,
+        if len(np.unique(ys)) < len(names):
+            rows.append(dict(split=s, cls='average', n=counts,
                                                              status=f'skipped: the {s} split has {counts} patches of '
-                                                                    f'{names}')); continue
+                                                                    f'{names}'))
+            continue
         p = probs[s]
         for k, cls in [(None, 'average')] + (list(enumerate(names)) if len(names) > 2 else []):
             lo, hi = bootstrap_ci(ys, p, k, seed=seed)
@@ -191,7 +195,8 @@ def evaluate(dataset:str, # dataset name {source}{patch}
         splits = table.split.to_numpy()[idx]
         if len(np.unique(y[splits == 'train'])) < len(names):
             rows.append(dict(model='all', task=task,
-                             status=f'skipped: the training split lacks some of {names}')); continue
+                             status=f'skipped: the training split lacks some of {names}'))
+            continue
         models = {m: probe([f[idx] for f in fs], y, splits, len(names), seed,
                            epochs=epochs) for m, fs in features.items()}
         models['raw pixels'] = pixel_floor(store, y, splits, idx)
@@ -211,7 +216,8 @@ def label_draw(y:np.ndarray, splits:np.ndarray, n:int, seed:int) -> np.ndarray:
     train = np.flatnonzero(splits == 'train')
     if n == 0 or n >= len(train): return splits
     keep, _ = train_test_split(train, train_size=n, stratify=y[train], random_state=seed)
-    out = splits.astype(object); out[np.setdiff1d(train, keep)] = 'unused'
+    out = splits.astype(object)
+    out[np.setdiff1d(train, keep)] = 'unused'
     return out
 
 def _pooled_interval(y:np.ndarray, probs:list[np.ndarray], seed:int, n:int=200) -> tuple[float, float]:
@@ -295,11 +301,15 @@ def label_figure(curve:pd.DataFrame, # rows of `label_efficiency` for one datase
         line, = ax.plot(g.labels, g.auc, marker='o', label=m, ls=':' if m in FLOOR_MODELS else '-')
         ax.fill_between(g.labels, g.lo, g.hi, color=line.get_color(), alpha=0.07)
     ticks = sorted(curve.labels.dropna().astype(int).unique())
-    ax.set_xscale('log'); ax.set_xticks(ticks, [str(t) for t in ticks]); ax.minorticks_off()
+    ax.set_xscale('log')
+    ax.set_xticks(ticks, [str(t) for t in ticks])
+    ax.minorticks_off()
     ax.axhline(0.5, color='k', lw=0.6, ls=':')
-    ax.set_xlabel('labelled training patches (the last point: all)'); ax.set_ylabel('test AUC, abnormal vs normal')
+    ax.set_xlabel('labelled training patches (the last point: all)')
+    ax.set_ylabel('test AUC, abnormal vs normal')
     ax.set_title(str(curve.dataset.iloc[0]), fontsize=10)
-    ax.legend(fontsize=7, loc='upper left', bbox_to_anchor=(1.01, 1)); fig.tight_layout()
+    ax.legend(fontsize=7, loc='upper left', bbox_to_anchor=(1.01, 1))
+    fig.tight_layout()
     if path: fig.savefig(path, dpi=150, bbox_inches='tight')
     return fig
 

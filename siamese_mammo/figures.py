@@ -81,19 +81,23 @@ def embedding_figure(points:dict[str, tuple[np.ndarray, np.ndarray]], # method -
     sns.set_theme(style='white', context='paper')
     fig, axs = plt.subplots(1, len(points), figsize=(4.2*len(points), 4.2), squeeze=False)
     for ax, (method, (xy, A)) in zip(axs[0], points.items()):
-        bins = a_bin(A); order = np.argsort(A, kind='stable')
+        bins = a_bin(A)
+        order = np.argsort(A, kind='stable')
         counts = {b: int((bins == b).sum()) for b in A_BINS}
         sns.scatterplot(x=xy[order, 0], y=xy[order, 1], hue=[f'{b} ({counts[b]})' for b in bins[order]],
                         hue_order=[f'{b} ({counts[b]})' for b in A_BINS],
                         palette=['#bbbbbb', '#f4a259', '#c0392b'], s=8, linewidth=0, ax=ax)
-        ax.set(title=method, xticks=[], yticks=[]); ax.legend(loc='best', fontsize=7, markerscale=1.5)
-    fig.suptitle(title); fig.tight_layout()
+        ax.set(title=method, xticks=[], yticks=[])
+        ax.legend(loc='best', fontsize=7, markerscale=1.5)
+    fig.suptitle(title)
+    fig.tight_layout()
     if path: save_figure(fig, path)
     return fig
 
 def save_figure(fig:plt.Figure, path:Path|str):
     "Save `fig` as PNG at `path` and as PDF beside it."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     for p in (path.with_suffix('.png'), path.with_suffix('.pdf')): fig.savefig(p, dpi=150, bbox_inches='tight')
 
 # %% ../nbs/09_figures.ipynb #fe8fbca2
@@ -109,11 +113,13 @@ def dataset_figures(dataset:str, # dataset name {source}{patch}
     if 'siamese' in runs: drawn['figure4'] = lambda: figure4(runs['siamese'], processed)
     for name, draw in drawn.items():
         save_figure(fig := draw(), out/f'{name}_{dataset}.png')
-        plt.close(fig); done[name] = str(out/f'{name}_{dataset}.png')
+        plt.close(fig)
+        done[name] = str(out/f'{name}_{dataset}.png')
     if 'siamese' not in runs: done['figure4'] = 'not drawn: no siamese run'
     E = {m: pair_embeddings(r, store, n, seed, dev) for m, r in runs.items()}
     for name, how, label in [('figure5', 'tsne', 't-SNE'), ('figure6', 'umap', 'UMAP')]:
         fig = embedding_figure({m: (projected(runs[m], e, how, seed), a) for m, (e, a) in E.items()},
                                f'{label} of the pair embeddings E, {dataset}', out/f'{name}_{dataset}.png')
-        plt.close(fig); done[name] = str(out/f'{name}_{dataset}.png')
+        plt.close(fig)
+        done[name] = str(out/f'{name}_{dataset}.png')
     return done

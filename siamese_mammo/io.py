@@ -112,7 +112,8 @@ def write_dicom(path:Path|str, # where to write
     meta.MediaStorageSOPClassUID = '1.2.840.10008.5.1.4.1.1.1.2'  # digital mammography, for presentation
     meta.MediaStorageSOPInstanceUID = tags.pop('SOPInstanceUID', None) or generate_uid(entropy_srcs=[str(path)])
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds = Dataset(); ds.file_meta = meta
+    ds = Dataset()
+    ds.file_meta = meta
     ds.SOPClassUID, ds.SOPInstanceUID = meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID
     ds.Modality, ds.PresentationIntentType = 'MG', 'FOR PRESENTATION'
     ds.Rows, ds.Columns = img.shape
@@ -131,7 +132,9 @@ def read_pgm(path:Path|str # a binary (P5) or ASCII (P2) PGM file
     "Read a PGM as uint16 (stretched to the full range, bright = dense)."
     if not Path(path).is_file(): raise BadImage(f'missing file {path}')
     try:
-        with Image.open(path) as im: im.load(); arr = np.asarray(im)
+        with Image.open(path) as im:
+            im.load()
+            arr = np.asarray(im)
     except Exception as e: raise BadImage(f'truncated or corrupt PGM ({type(e).__name__})') from None
     return to_uint16(arr)
 

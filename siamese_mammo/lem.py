@@ -5,7 +5,7 @@
 # %% ../nbs/13_lem.ipynb #3c49c56f
 from __future__ import annotations
 import json, math, time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
 import kornia.augmentation as K
@@ -15,12 +15,12 @@ from pytorch_grad_cam.utils.model_targets import BinaryClassifierOutputTarget
 from sklearn.metrics import roc_auc_score
 from tqdm.auto import tqdm
 from .core import DatasetError, OptionError, atomic_write, pick_device, runs_root, seed_everything
-from .validation import (Count, Device, ImageSize, NonNegative, Rate, Seed, Skips, check_options,
-                                      read_back, read_cache, read_json)
+from .validation import (Count, Device, ImageSize, NonNegative, Rate, Seed, Skips, budget,
+                                      check_options, read_back, read_cache, read_json)
 from .io import BadImage, scale_boxes
 from .datasets import load_exams, resolve_dataset, save_skips
 from .registration import load_resized
-from .report import commit, interval, women_draws, women_intervals, write_table
+from .report import commit, interval, made_by, women_draws, women_intervals, write_table
 from .methods import EMBEDDING, encoder
 from .options import check_resumable
 from .pretrain import TrainingDiverged, improves, load_encoders, save_torch, split_rows
@@ -34,7 +34,8 @@ __all__ = ['LABEL_RULES', 'SOURCE_TASK', 'EPS', 'SMOOTH', 'DICE_THRESHOLD', 'LEM
            'alpha', 'lem_loss', 'extremum_maps', 'ImageLogit', 'gradcam_maps', 'localisation_maps', 'box_mask', 'dice',
            'pointing_hit', 'LEMConfig', 'backbone_trunk', 'lem_augment', 'LEMRun', 'backbone_features', 'setup_lem',
            'resume', 'train_epoch', 'image_scores', 'image_auc', 'boxed_abnormal', 'localise', 'end_epoch', 'load_best',
-           'finish_lem', 'train_lem', 'women_mean', 'table6', 'map_figure', 'dice_figure', 'lem']
+           'finish_lem', 'train_lem', 'women_mean', 'table6', 'map_figure', 'dice_figure', 'LEMBudget', 'lem_note',
+           'train_backbones', 'lem']
 
 # %% ../nbs/13_lem.ipynb #eed208b3
 LABEL_RULES = {   # each image-level task: which images are abnormal (1), which normal (0), which are left out
@@ -82,10 +83,14 @@ def _read_images(raw:Path, rows:pd.DataFrame, size:tuple[int,int], out:Path) -> 
     part, good, skips = out/'images.npy.part', [], Skips()
     images = np.lib.format.open_memmap(part, 'w+', np.uint16, (len(rows), *size))
     for i, r in enumerate(tqdm(rows.itertuples(), total=len(rows), desc=f'images at {size[0]}x{size[1]}')):
-        try: images[i] = np.round(load_resized(raw, r, size)*65535); good.append(i)
+        try:
+            images[i] = np.round(load_resized(raw, r, size)*65535)
+            good.append(i)
         except (BadImage, OSError) as e: skips.add(r.image_id, 'unreadable image', str(e).splitlines()[0])
-    images.flush(); del images
-    part.replace(out/'images.npy'); save_skips(skips, out)
+    images.flush()
+    del images
+    part.replace(out/'images.npy')
+    save_skips(skips, out)
     return good
 
 def whole_images(dataset:str, # a prepared dataset (its exam table and raw images)
@@ -94,7 +99,8 @@ def whole_images(dataset:str, # a prepared dataset (its exam table and raw image
                  raw:str|None=None # the raw images' folder, where it is not the data root's (a mini-MIAS folder)
                 ) -> WholeImages:
     "The dataset's labelled images at `size`, read once into processed/{dataset}/whole_{H}x{W}/."
-    ds = resolve_dataset(dataset, data_dir); out = ds.processed/f"whole_{size[0]}x{size[1]}"
+    ds = resolve_dataset(dataset, data_dir)
+    out = ds.processed/f"whole_{size[0]}x{size[1]}"
     read = lambda p: pd.read_csv(p, dtype={'patient_id': str, 'study_id': str, 'image_id': str})
     if (table := read_cache(out/'images.csv', read)) is not None and (out/'images.npy').exists():
         return WholeImages(np.load(out/'images.npy', mmap_mode='r'), table)
@@ -146,7 +152,8 @@ def sparse_loss(S:torch.Tensor, # score maps (B, h, w)
                 penalty:float=3.0 # the penalty factor
                ) -> torch.Tensor:
     "Eq. 6 (reconstructed): wrong-signed extrema pulled to 0, plus `penalty` x non-extrema outside [-tau, tau]."
-    mx, mn = extrema(S.detach()); either, other = mx | mn, ~(mx | mn)
+    mx, mn = extrema(S.detach())
+    either, other = mx | mn, ~(mx | mn)
     mean = lambda v, m: (v*m).sum((1, 2))/m.sum((1, 2)).clamp(min=1)
     eliminate = mean(F.relu(-S)*mx + F.relu(S)*mn, either)
     return (eliminate + penalty*mean(F.relu(S.abs() - tau), other)).mean()
@@ -179,7 +186,8 @@ def extremum_maps(net:LEMNet, x:torch.Tensor # images (B, 1, H, W)
                  ) -> torch.Tensor:
     "Location maps (B, H, W) in [0, 1]: the smoothed gradient magnitude of each image's positive local maxima."
     x = x.clone().requires_grad_(True)
-    S = net(x); s = S.detach()
+    S = net(x)
+    s = S.detach()
     keep = extrema(s)[0] & (s > 0)
     strongest = s == s.flatten(1).amax(1)[:, None, None]
     keep = torch.where(keep.flatten(1).any(1)[:, None, None], keep, strongest)
@@ -189,7 +197,9 @@ def extremum_maps(net:LEMNet, x:torch.Tensor # images (B, 1, H, W)
 
 class ImageLogit(nn.Module):
     "The network's image logit (eq. 5) as a (B, 1) output: what Grad-CAM explains."
-    def __init__(self, net:LEMNet): super().__init__(); self.net = net
+    def __init__(self, net:LEMNet):
+        super().__init__()
+        self.net = net
     def forward(self, x): return lem_logit(self.net(x))[:, None]
 
 def gradcam_maps(net:LEMNet, x:torch.Tensor # images (B, 1, H, W)
@@ -299,9 +309,11 @@ class LEMRun:
 @torch.no_grad()
 def backbone_features(run:LEMRun) -> tuple[torch.Tensor, np.ndarray]:
     "The frozen backbone's feature maps of every image of the run's splits, and each table row's position among them."
-    rows = np.concatenate(list(run.rows.values())); position = np.full(len(run.images.table), -1)
+    rows = np.concatenate(list(run.rows.values()))
+    position = np.full(len(run.images.table), -1)
     position[rows] = np.arange(len(rows))
-    run.net.features.eval(); step = run.cfg.batch_size
+    run.net.features.eval()
+    step = run.cfg.batch_size
     feats = [run.net.features(run.images.batch(rows[k:k + step]).to(run.device)).cpu()
              for k in tqdm(range(0, len(rows), step), desc='backbone features', leave=False)]
     return torch.cat(feats), position
@@ -333,7 +345,9 @@ def resume(run:LEMRun) -> bool:
     ck = read_back(path, lambda p: torch.load(p, map_location=run.device, weights_only=False),
                    'remove the run folder and train again')
     check_resumable(ck['config'], run.cfg.saved(), LEMConfig, LEM_FREE, f'remove {run.out} to train it afresh')
-    run.net.load_state_dict(ck['net']); run.opt.load_state_dict(ck['opt']); run.sched.load_state_dict(ck['sched'])
+    run.net.load_state_dict(ck['net'])
+    run.opt.load_state_dict(ck['opt'])
+    run.sched.load_state_dict(ck['sched'])
     run.state = ck['state']
     return True
 
@@ -342,21 +356,26 @@ def train_epoch(run:LEMRun, epoch:int, augment:nn.Module) -> float:
     "One epoch over the training images in the order and with the augmentations drawn for it; the mean loss."
     torch.manual_seed(run.cfg.seed*100_003 + epoch)   # the epoch's draws: a resumed run repeats them
     order = run.rows['train'][torch.randperm(len(run.rows['train'])).numpy()]
-    run.net.train(); losses = []
+    run.net.train()
+    losses = []
     for k in tqdm(range(0, len(order), run.cfg.batch_size), desc=f'epoch {epoch}/{run.cfg.epochs}', leave=False):
         rows = order[k:k + run.cfg.batch_size]
         y = torch.as_tensor(run.labels(rows), dtype=torch.float32, device=run.device)
         a = alpha(run.sched.last_epoch, run.sched.T_max, run.cfg.ramp)
         loss = lem_loss(run.score_maps(rows, augment), y, a, run.cfg.sparsity, run.cfg.tau, run.cfg.penalty)
         if not torch.isfinite(loss): raise TrainingDiverged(f'epoch {epoch}: the loss is {loss.item()}; lower --lr')
-        run.opt.zero_grad(); loss.backward(); run.opt.step(); run.sched.step()
+        run.opt.zero_grad()
+        loss.backward()
+        run.opt.step()
+        run.sched.step()
         losses.append(loss.item())
     return float(np.mean(losses))
 
 @torch.no_grad()
 def image_scores(run:LEMRun, rows:np.ndarray) -> pd.DataFrame:
     "The LEM and GAP probabilities of the images `rows`, with their labels and women."
-    run.net.eval(); p = []
+    run.net.eval()
+    p = []
     for k in range(0, len(rows), run.cfg.batch_size):
         S = run.score_maps(rows[k:k + run.cfg.batch_size])
         p.append(torch.stack([lem_logit(S), gap_logit(S)], 1).sigmoid().cpu())
@@ -423,13 +442,16 @@ def train_lem(cfg:LEMConfig # the run's options
              ) -> LEMRun:
     ("Train LEM on the dataset's training images (resuming a killed run), keep the best epoch, score the test split; "
      "the finished run, its best weights loaded and `metrics` those of metrics.json.")
-    run = setup_lem(cfg); run.out.mkdir(parents=True, exist_ok=True)
+    run = setup_lem(cfg)
+    run.out.mkdir(parents=True, exist_ok=True)
     if resume(run) and run.state['epoch'] == cfg.epochs and (run.out/'metrics.json').exists():
-        load_best(run); run.metrics = read_json(run.out/'metrics.json')
+        load_best(run)
+        run.metrics = read_json(run.out/'metrics.json')
         return run
     augment = lem_augment().to(run.device)
     for epoch in range(run.state['epoch'] + 1, cfg.epochs + 1):
-        t = time.time(); loss = train_epoch(run, epoch, augment)
+        t = time.time()
+        loss = train_epoch(run, epoch, augment)
         end_epoch(run, epoch, loss, time.time() - t)
         print(f"{cfg.backbone} epoch {epoch}/{cfg.epochs}: loss {loss:.4f}, validation AUC "
               f"{run.state['history'][-1]['val_auc']:.3f}")
@@ -470,7 +492,9 @@ def table6(runs:dict[str, Path], # backbone -> finished LEM run
 def map_figure(run:LEMRun, # a finished run, its best weights loaded
                path:Path, n:int=3) -> Path|None:
     "The first `n` abnormal test mammograms with boxes: the image, the extremum map and Grad-CAM, true boxes drawn."
-    import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
     rows = boxed_abnormal(run, run.rows['test'])[:n]
     if not rows: return None
@@ -484,28 +508,51 @@ def map_figure(run:LEMRun, # a finished run, its best weights loaded
             if title != 'image': a.imshow(img, cmap='jet', alpha=0.45, vmin=0, vmax=1)
             for x0, y0, x1, y1 in run.images.boxes(r):
                 a.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, color='lime', lw=1.2))
-            a.set_title(f'{title}', fontsize=9); a.axis('off')
+            a.set_title(f'{title}', fontsize=9)
+            a.axis('off')
     fig.suptitle(f'{run.cfg.dataset}, backbone {run.cfg.backbone.partition("=")[0]}: abnormal test images', fontsize=10)
-    fig.tight_layout(); fig.savefig(path, dpi=110); plt.close(fig)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
     return path
 
 def dice_figure(runs:dict[str, Path], path:Path) -> Path:
     "The per-image Dice of the extremum map and of Grad-CAM for each backbone (their distribution over images)."
-    import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt, seaborn as sns
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt, seaborn as sns
     long = pd.concat([pd.read_csv(r/'scores.csv').dropna(subset=['dice_lem']).melt(
         value_vars=['dice_lem', 'dice_gradcam'], var_name='map', value_name='Dice').assign(backbone=b)
         for b, r in runs.items()])
     fig, ax = plt.subplots(figsize=(1.6 + 1.3*len(runs), 3.2))
     sns.boxplot(long, x='backbone', y='Dice', hue='map', ax=ax, fliersize=0)
     sns.stripplot(long, x='backbone', y='Dice', hue='map', dodge=True, ax=ax, size=3, color='k', legend=False)
-    ax.set_ylim(-0.02, 1); fig.tight_layout(); fig.savefig(path, dpi=110); plt.close(fig)
+    ax.set_ylim(-0.02, 1)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
     return path
 
 # %% ../nbs/13_lem.ipynb #2a4e885c
-LEM_PRESETS = {   # image size and budget of each preset, and the reproduction protocol that prepares mini-MIAS
-    'smoke': dict(size=(288, 224), frozen=False, epochs=2, batch_size=4, lr=1e-4, resamples=50, prepare='smoke'),
-    'demo': dict(size=(576, 448), frozen=True, epochs=30, batch_size=16, lr=1e-3, resamples=1000, prepare='cpu'),
-    'paper': dict(size=(1152, 896), frozen=False, epochs=50, batch_size=32, lr=1e-4, resamples=1000, prepare='cpu'),
+@budget
+class LEMBudget:
+    "A preset of Table 6: the image size, each run's training, the resamples, and the preset that prepares mini-MIAS."
+    size:ImageSize           # whole-image (height, width)
+    frozen:bool              # train the score convolution on the backbone's cached features only
+    epochs:Count             # passes over the training images
+    batch_size:Count         # images per step
+    lr:Rate                  # Adam's learning rate
+    resamples:Count          # draws of whole women behind every interval
+    prepare:str              # the key of `reproduction.PROTOCOL` that prepares a mini-MIAS folder
+
+    def __post_init__(self):
+        if self.prepare not in PROTOCOL:
+            raise ValueError(f"prepare: one of {', '.join(PROTOCOL)}, got {self.prepare!r}")
+
+LEM_PRESETS = {
+    'smoke': LEMBudget((288, 224), frozen=False, epochs=2, batch_size=4, lr=1e-4, resamples=50, prepare='smoke'),
+    'demo': LEMBudget((576, 448), frozen=True, epochs=30, batch_size=16, lr=1e-3, resamples=1000, prepare='cpu'),
+    'paper': LEMBudget((1152, 896), frozen=False, epochs=50, batch_size=32, lr=1e-4, resamples=1000, prepare='cpu'),
 }
 
 def _source(dataset:str, raw:str|None, prepare:str, data_dir:str|None, runs_dir:str|None, seed:int
@@ -523,6 +570,29 @@ def _backbone(b:str, raw:str|None, runs:Path) -> str:
     run = best_run(pd.read_csv(sweep_dir/'table1.csv'), sweep_dir)
     return f'siamese={run}' if run else b
 
+def lem_note(command:str, task:str, budget:LEMBudget) -> str:
+    "Table 6's provenance note: the command, commit and environment, the task, the budget and what each column is."
+    return (f"{made_by(command)}; {task}; {'backbone frozen, ' if budget.frozen else ''}{budget.epochs} epochs at "
+            f"{budget.size[0]}x{budget.size[1]}, batch {budget.batch_size}, lr {budget.lr:g}; test split; AUC of the "
+            f"LEM probability with 95% intervals over women, minus_none paired; Dice at half the map's maximum and the "
+            f"pointing game on the abnormal test images with boxes, intervals over women")
+
+def train_backbones(dataset:str, raw:str|None, backbone:str, budget:LEMBudget, data_dir:str|None, runs:Path,
+                    out:Path, label:str, seed:int=0, device:str='auto') -> tuple[dict, dict, dict]:
+    "A LEM run per backbone of `backbone`: name -> run folder, name -> why it is missing, figure name -> path."
+    done, missing, figures = {}, {}, {}
+    for b in (_backbone(b.strip(), raw, runs) for b in backbone.split(',') if b.strip()):
+        cfg = LEMConfig(dataset, b, budget.size, budget.epochs, budget.batch_size, budget.lr, frozen=budget.frozen,
+                        seed=seed, device=device, data_dir=data_dir, raw=str(Path(raw).resolve()) if raw else None,
+                        source_runs=str(runs))
+        try: run = train_lem(cfg)
+        except DatasetError as e:
+            missing[b] = str(e)
+            continue
+        done[b.partition('=')[0]] = cfg.out_dir()
+        if fig := map_figure(run, out/f'lem_maps_{label}_{b.partition("=")[0]}.png'): figures[fig.stem] = str(fig)
+    return done, missing, figures
+
 def lem(dataset:str='synth96', # a prepared dataset; with `raw`, ignored
         raw:str|None=None, # a mini-MIAS folder, prepared as the reproduction does; None: none
         backbone:str='none', # comma-separated: none, or methods whose runs hold encoders (method or method=folder)
@@ -538,32 +608,21 @@ def lem(dataset:str='synth96', # a prepared dataset; with `raw`, ignored
     if preset not in LEM_PRESETS:
         raise OptionError(f"option preset: one of {', '.join(LEM_PRESETS)} needed, got {preset!r}")
     check_options(lem, locals(), dict(size=ImageSize|None, seed=Seed, device=Device))
-    t, budget = time.time(), dict(LEM_PRESETS[preset], **({'size': tuple(size)} if size else {}))
-    dataset, data_dir, runs = _source(dataset, raw, budget['prepare'], data_dir, runs_dir, seed)
+    t, budget = time.time(), replace(LEM_PRESETS[preset], size=tuple(size)) if size else LEM_PRESETS[preset]
+    dataset, data_dir, runs = _source(dataset, raw, budget.prepare, data_dir, runs_dir, seed)
     label = Path(raw).resolve().name if raw else dataset
-    out = Path(out or runs/'lem'/'report'); out.mkdir(parents=True, exist_ok=True)
-    done, missing, figures = {}, {}, {}
-    for b in (_backbone(b.strip(), raw, runs) for b in backbone.split(',') if b.strip()):
-        cfg = LEMConfig(dataset, b, budget['size'], budget['epochs'], budget['batch_size'], budget['lr'],
-                        frozen=budget['frozen'], seed=seed, device=device, data_dir=data_dir,
-                        raw=str(Path(raw).resolve()) if raw else None, source_runs=str(runs))
-        try: run = train_lem(cfg)
-        except DatasetError as e: missing[b] = str(e); continue
-        done[b.partition('=')[0]] = cfg.out_dir()
-        if fig := map_figure(run, out/f'lem_maps_{label}_{b.partition("=")[0]}.png'): figures[fig.stem] = str(fig)
+    out = Path(out or runs/'lem'/'report')
+    out.mkdir(parents=True, exist_ok=True)
+    done, missing, figures = train_backbones(dataset, raw, backbone, budget, data_dir, runs, out, label, seed, device)
     if not done: raise OptionError(f'no backbone has a finished run: {missing}')
-    table = table6(done, budget['resamples'], seed)
     figures['lem_dice_' + label] = str(dice_figure(done, out/f'lem_dice_{label}.png'))
     command = (f"siamese-mammo lem {f'--raw {label}' if raw else f'--dataset {dataset}'} --backbone {backbone} "
                f"--preset {preset}{f' --size {size[0]}x{size[1]}' if size else ''} --seed {seed}")
     task = LABEL_RULES[SOURCE_TASK[resolve_dataset(dataset, data_dir).source.name]]
-    note = (f"Made by `{command}` at commit {commit()}; {task}; "
-            f"{'backbone frozen, ' if budget['frozen'] else ''}{budget['epochs']} epochs at {budget['size'][0]}x"
-            f"{budget['size'][1]}, batch {budget['batch_size']}, lr {budget['lr']:g}; "
-            f"test split; AUC of the LEM probability with 95% intervals over women, minus_none paired; Dice at half "
-            f"the map's maximum and the pointing game on the abnormal test images with boxes, intervals over women")
-    written = str(write_table(table, out/f'table6_{label}', note))
-    report = dict(command=command, commit=commit(), dataset=dataset, preset=preset, budget=budget, missing=missing,
-                  table=written, figures=figures, seconds=round(time.time() - t))
+    written = str(write_table(table6(done, budget.resamples, seed), out/f'table6_{label}',
+                              lem_note(command, task, budget)))
+    report = dict(command=command, commit=commit(), dataset=dataset, preset=preset, budget=asdict(budget),
+                  missing=missing, table=written, figures=figures, seconds=round(time.time() - t))
     with atomic_write(out/f'lem_report_{label}.json') as f: json.dump(report, f, indent=1, default=str)
     return report
+

@@ -5,35 +5,49 @@
 # %% ../nbs/09a_paper.ipynb #d377afff
 from __future__ import annotations
 import json
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 import pandas as pd
 from .core import OptionError, atomic_write, runs_root
-from .validation import Device, Seed, check_options
-from .report import PAPER_TABLE1, commit, write_table
+from .validation import Count, Device, Seed, budget, check_options
+from .report import PAPER_TABLE1, made_by, write_table
 from .tiling import ensure_prepared
-from .sweep import BASELINES, PAPER_GRID, baseline_budget, best_run, named_runs, run_notebook, sweep
+from .sweep import (BASELINES, PAPER_GRID, Baselines, Grid, baseline_budget, best_run, named_runs,
+                                 run_notebook, sweep)
 from .evaluation import LABEL_NOTE, auc_table, evaluate, label_efficiency, label_figure, label_table
 from .figures import dataset_figures
-from .lem import lem
+from .lem import LEM_PRESETS, lem
 
 
 # %% auto #0
-__all__ = ['PRESETS', 'TABLE1_NOTE', 'table1', 'skipped_tasks', 'pretrain_methods', 'linear_rows', 'lem_table', 'label_rows',
-           'write_tables', 'reproduce']
+__all__ = ['PRESETS', 'TABLE1_NOTE', 'PaperBudget', 'table1', 'skipped_tasks', 'Chain', 'pretrain_methods', 'linear_rows',
+           'lem_table', 'label_rows', 'Pretrained', 'pretrain_dataset', 'write_tables', 'write_report', 'paper_chain']
 
 # %% ../nbs/09a_paper.ipynb #b74d9672
+@budget
+class PaperBudget:
+    "A preset of the paper chain: each method's training, the linear heads, the figures' pairs and Table 6's preset."
+    grid:Grid              # the Siamese grid of Table 1 (`sweep`); its best run by validation is the Siamese model
+    baselines:Baselines    # SimCLR, BYOL and the triplet baseline
+    probe_epochs:Count     # epochs of each linear head (Tables 2-4, label efficiency)
+    figure_pairs:Count     # pairs embedded in Figures 5-6
+    label_draws:Count      # stratified draws of each size on the label-efficiency curve
+    lem:str                # the preset of Table 6, a key of `lem.LEM_PRESETS`
+
+    def __post_init__(self):
+        if self.lem not in LEM_PRESETS: raise ValueError(f"lem: one of {', '.join(LEM_PRESETS)}, got {self.lem!r}")
+
 PRESETS = {
-    'smoke': dict(grid=dict(batch_sizes='16,32', lrs='0.05', micro_batch=16, epochs=1, limit=64),
-                  ssl=dict(epochs=1, batch_size=16, limit=64), triplet=dict(triplet_positives=2),
-                  probe_epochs=5, figure_pairs=500, label_draws=2, lem='smoke'),
-    'demo': dict(grid=dict(batch_sizes='32', lrs='1e-2,1e-3', micro_batch=32, epochs=2, limit=1024),
-                 ssl=dict(epochs=2, batch_size=64, limit=1024),
-                 triplet=dict(batch_size=32, accumulate=2, triplet_positives=4),
-                 probe_epochs=100, figure_pairs=3000, label_draws=5, lem='demo'),
-    'paper': dict(grid=dict(PAPER_GRID, limit=0),
-                  ssl=dict(epochs=100, batch_size=256, accumulate=8, limit=0),
-                  triplet=dict(batch_size=64, accumulate=32), probe_epochs=100, figure_pairs=10_000, label_draws=10,
-                  lem='paper'),
+    'smoke': PaperBudget(Grid('16,32', '0.05', micro_batch=16, epochs=1, limit=64),
+                         Baselines(epochs=1, batch_size=16, limit=64, triplet=dict(triplet_positives=2)),
+                         probe_epochs=5, figure_pairs=500, label_draws=2, lem='smoke'),
+    'demo': PaperBudget(Grid('32', '1e-2,1e-3', micro_batch=32, epochs=2, limit=1024),
+                        Baselines(epochs=2, batch_size=64, limit=1024,
+                                  triplet=dict(batch_size=32, accumulate=2, triplet_positives=4)),
+                        probe_epochs=100, figure_pairs=3000, label_draws=5, lem='demo'),
+    'paper': PaperBudget(PAPER_GRID, Baselines(epochs=100, batch_size=256, accumulate=8,
+                                               triplet=dict(batch_size=64, accumulate=32)),
+                         probe_epochs=100, figure_pairs=10_000, label_draws=10, lem='paper'),
 }
 
 
@@ -63,38 +77,73 @@ def skipped_tasks(linear:pd.DataFrame # rows of `evaluate`
 # %% ../nbs/09a_paper.ipynb #4919ef8b
 def _names(datasets:str) -> list[str]: return [s.strip() for s in datasets.split(',') if s.strip()]
 
-def pretrain_methods(d:str, p:dict, runs:Path, report:dict, data_dir:str|None, seed:int,
-                     device:str) -> tuple[pd.DataFrame, dict]:
-    ("The Siamese grid of dataset `d` and its baselines, through papermill: the sweep table and method -> finished run "
+@dataclass
+class Chain:
+    "What every step of one run of the chain shares: the budget, where runs and figures go, the data, seed and device."
+    budget:PaperBudget
+    runs:Path                 # the runs root
+    out:Path                  # the folder of the tables and figures
+    data_dir:str|None=None    # the data root
+    seed:int=0
+    device:str='auto'
+    report:dict=field(default_factory=dict)   # what was written and what failed: paper_report.json
+
+    def fail(self, why:str): self.report.setdefault('failures', []).append(why)
+
+def pretrain_methods(chain:Chain, dataset:str) -> tuple[pd.DataFrame, dict]:
+    ("The Siamese grid of `dataset` and its baselines, through papermill: the sweep table and method -> finished run "
      "folder.")
-    table = sweep(d, data_dir=data_dir, out=str(runs/d/'siamese'/'sweep'), seed=seed, device=device, **p['grid'])
-    selected = best_run(table, runs/d/'siamese'/'sweep')
+    folder = chain.runs/dataset
+    table = sweep(dataset, data_dir=chain.data_dir, out=str(folder/'siamese'/'sweep'), seed=chain.seed,
+                  device=chain.device, **asdict(chain.budget.grid))
+    selected = best_run(table, folder/'siamese'/'sweep')
     method_runs = {'siamese': selected} if selected else {}
-    if not selected: report['failures'].append(f'{d}: no Siamese run with a finite validation AUC')
+    if not selected: chain.fail(f'{dataset}: no Siamese run with a finite validation AUC')
     for m in BASELINES:
-        params = dict(dataset=d, method=m, data_dir=data_dir, run_dir=str(runs/d/m), device=device, seed=seed,
-                      resume=True, **baseline_budget(p, m))
-        if why := run_notebook(runs/d/m, params): report['failures'].append(f'{d} {m}: {why}')
-        else: method_runs[m] = runs/d/m
+        params = dict(dataset=dataset, method=m, data_dir=chain.data_dir, run_dir=str(folder/m), device=chain.device,
+                      seed=chain.seed, resume=True, **baseline_budget(chain.budget.baselines, m))
+        if why := run_notebook(folder/m, params): chain.fail(f'{dataset} {m}: {why}')
+        else: method_runs[m] = folder/m
     return table, method_runs
 
-def linear_rows(d:str, method_runs:dict, pretrained_on:str, p:dict, runs:Path, data_dir:str|None, seed:int,
-                device:str) -> pd.DataFrame:
-    "Tables 2-4 rows of dataset `d` for the encoders of `method_runs`, which were pretrained on `pretrained_on`."
-    return evaluate(d, named_runs(method_runs), data_dir=data_dir, runs_dir=str(runs), epochs=p['probe_epochs'],
-                    seed=seed, device=device).assign(pretrained_on=pretrained_on)
+def linear_rows(chain:Chain, dataset:str, method_runs:dict, pretrained_on:str) -> pd.DataFrame:
+    "Tables 2-4 rows of `dataset` for the encoders of `method_runs`, which were pretrained on `pretrained_on`."
+    return evaluate(dataset, named_runs(method_runs), data_dir=chain.data_dir, runs_dir=str(chain.runs),
+                    epochs=chain.budget.probe_epochs, seed=chain.seed,
+                    device=chain.device).assign(pretrained_on=pretrained_on)
 
-def lem_table(d:str, method_runs:dict, p:dict, runs:Path, out:Path, data_dir:str|None, seed:int, device:str) -> dict:
-    ("Table 6 of dataset `d` (`13_lem`): LEM from a new backbone and from each encoder of `method_runs`, in `out`/lem "
+def lem_table(chain:Chain, dataset:str, method_runs:dict) -> dict:
+    ("Table 6 of `dataset` (`13_lem`): LEM from a new backbone and from each encoder of `method_runs`, in `out`/lem "
      "beside the other sources' Table 6; its report.")
     backbones = ','.join(['none', named_runs(method_runs)]).rstrip(',')
-    return lem(d, backbone=backbones, preset=p['lem'], data_dir=data_dir, runs_dir=str(runs), out=str(out/'lem'),
-               seed=seed, device=device)
+    return lem(dataset, backbone=backbones, preset=chain.budget.lem, data_dir=chain.data_dir,
+               runs_dir=str(chain.runs), out=str(chain.out/'lem'), seed=chain.seed, device=chain.device)
 
-def label_rows(d:str, method_runs:dict, p:dict, runs:Path, data_dir:str|None, seed:int, device:str) -> pd.DataFrame:
-    "The label-efficiency curve of dataset `d` for the encoders of `method_runs` and the floors."
-    return label_efficiency(d, named_runs(method_runs), draws=p['label_draws'], data_dir=data_dir, runs_dir=str(runs),
-                            epochs=p['probe_epochs'], seed=seed, device=device)
+def label_rows(chain:Chain, dataset:str, method_runs:dict) -> pd.DataFrame:
+    "The label-efficiency curve of `dataset` for the encoders of `method_runs` and the floors."
+    return label_efficiency(dataset, named_runs(method_runs), draws=chain.budget.label_draws, data_dir=chain.data_dir,
+                            runs_dir=str(chain.runs), epochs=chain.budget.probe_epochs, seed=chain.seed,
+                            device=chain.device)
+
+@dataclass
+class Pretrained:
+    "What the chain made of one dataset it pretrains on."
+    sweep:pd.DataFrame     # the Siamese grid (Table 1's rows)
+    encoders:dict          # method -> finished run folder
+    linear:pd.DataFrame    # Tables 2-4 rows
+    curve:pd.DataFrame     # the label-efficiency curve
+
+def pretrain_dataset(chain:Chain, dataset:str) -> Pretrained:
+    "Pretrain every method on `dataset`, evaluate and draw its encoders, and run Table 6 with them."
+    table, encoders = pretrain_methods(chain, dataset)
+    linear = linear_rows(chain, dataset, encoders, dataset)
+    figures = dataset_figures(dataset, encoders, chain.out, chain.data_dir, n=chain.budget.figure_pairs,
+                              seed=chain.seed, device=chain.device)
+    curve = label_rows(chain, dataset, encoders)
+    label_figure(curve, chain.out/f'label_efficiency_{dataset}.png')
+    chain.report['figures'][dataset] = dict(figures, label_efficiency=str(chain.out/f'label_efficiency_{dataset}.png'))
+    chain.report['lem'][dataset] = lem_table(chain, dataset, encoders)
+    return Pretrained(table, encoders, linear, curve)
 
 TABLE1_NOTE = ("average AUC of 1 - q: val and test order-invariant (the mean of both orders' scores; the best run is "
                "selected on val), val_paper and test_paper in the stored order (the paper's: the side with lesion "
@@ -109,44 +158,42 @@ def write_tables(sweeps:dict[str, pd.DataFrame], linear:pd.DataFrame, out:Path, 
             tables[f'table{k}'] = str(write_table(t, out/f'table{k}', interval_note))
     return tables
 
-def reproduce(datasets:str='synth96', # comma-separated dataset names: each is pretrained on and evaluated
-              # comma-separated datasets evaluated (Tables 2-4) with the encoders of the first of `datasets`
-              transfer:str='',
-              preset:str='demo', # smoke, demo or paper (see PRESETS)
-              data_dir:str|None=None, # data root
-              runs_dir:str|None=None, # runs root (default $SIAMESE_MAMMO_RUNS or runs/)
-              out:str='figures', # folder for the tables and figures
-              seed:int=0, # seed of every run
-              device:str='auto' # auto, cpu or cuda
-             ) -> dict:
+def write_report(chain:Chain, made:dict[str, Pretrained], linear:pd.DataFrame, command:str) -> dict:
+    "Tables 1-4, the label-efficiency table and `paper_report.json` in the chain's `out`; the report."
+    note, report = made_by(command), chain.report
+    report['skipped'] = skipped_tasks(linear)
+    report['tables'] = write_tables({d: m.sweep for d, m in made.items()}, linear, chain.out, note)
+    curves = pd.concat([m.curve for m in made.values()])
+    report['tables']['label_efficiency'] = str(write_table(label_table(curves), chain.out/'label_efficiency',
+                                                           f'{note}; {LABEL_NOTE}'))
+    with atomic_write(chain.out/'paper_report.json') as f: json.dump(report, f, indent=1)
+    return report
+
+def paper_chain(datasets:str='synth96', # comma-separated dataset names: each is pretrained on and evaluated
+                # comma-separated datasets evaluated (Tables 2-4) with the encoders of the first of `datasets`
+                transfer:str='',
+                preset:str='demo', # smoke, demo or paper (see PRESETS)
+                data_dir:str|None=None, # data root
+                runs_dir:str|None=None, # runs root (default $SIAMESE_MAMMO_RUNS or runs/)
+                out:str='figures', # folder for the tables and figures
+                seed:int=0, # seed of every run
+                device:str='auto' # auto, cpu or cuda
+               ) -> dict:
     ("Tables 1-4 and Figures 3-6 for `datasets`: every stage through papermill or a cache; returns what was written "
      "and what failed.")
     if preset not in PRESETS: raise OptionError(f"option preset: one of {', '.join(PRESETS)} needed, got {preset!r}")
-    check_options(reproduce, locals(), dict(seed=Seed, device=Device))
+    check_options(paper_chain, locals(), dict(seed=Seed, device=Device))
     if not _names(datasets): raise OptionError(f'option datasets: at least one dataset name needed, e.g. synth96, got '
                                                f'{datasets!r}')
-    p, runs, out = PRESETS[preset], Path(runs_dir or runs_root()), Path(out)
-    sweeps, encoders, linear, curves = {}, {}, [], []
-    report = dict(preset=preset, figures={}, failures=[], lem={})
+    chain = Chain(PRESETS[preset], Path(runs_dir or runs_root()), Path(out), data_dir, seed, device,
+                  report=dict(preset=preset, figures={}, failures=[], lem={}))
     for d in _names(datasets) + _names(transfer): ensure_prepared(d, data_dir, seed=seed)
-    for d in _names(datasets):
-        sweeps[d], encoders[d] = pretrain_methods(d, p, runs, report, data_dir, seed, device)
-        linear.append(linear_rows(d, encoders[d], d, p, runs, data_dir, seed, device))
-        report['figures'][d] = dataset_figures(d, encoders[d], out, data_dir, n=p['figure_pairs'], seed=seed,
-                                               device=device)
-        curves.append(label_rows(d, encoders[d], p, runs, data_dir, seed, device))
-        label_figure(curves[-1], out/f'label_efficiency_{d}.png')
-        report['figures'][d]['label_efficiency'] = str(out/f'label_efficiency_{d}.png')
-        report['lem'][d] = lem_table(d, encoders[d], p, runs, out, data_dir, seed, device)
+    made = {d: pretrain_dataset(chain, d) for d in _names(datasets)}
     source = _names(datasets)[0]
-    linear += [linear_rows(t, encoders[source], source, p, runs, data_dir, seed, device) for t in _names(transfer)]
-    linear = pd.concat(linear, ignore_index=True)
-    report['skipped'] = skipped_tasks(linear)
+    linear = pd.concat([m.linear for m in made.values()] +
+                       [linear_rows(chain, t, made[source].encoders, source) for t in _names(transfer)],
+                       ignore_index=True)
     also = f' --transfer {transfer}' if transfer else ''
-    command = f"siamese-mammo paper --datasets {datasets}{also} --preset {preset} --seed {seed}"
-    note = f"Made by `{command}` at commit {commit()}"
-    report['tables'] = write_tables(sweeps, linear, out, note)
-    report['tables']['label_efficiency'] = str(write_table(label_table(pd.concat(curves)), out/'label_efficiency',
-                                                           f'{note}; {LABEL_NOTE}'))
-    with atomic_write(out/'paper_report.json') as f: json.dump(report, f, indent=1)
-    return report
+    return write_report(chain, made, linear, f"siamese-mammo paper --datasets {datasets}{also} --preset {preset} "
+                                             f"--seed {seed}")
+

@@ -137,7 +137,9 @@ class TrainingDiverged(DatasetError):
 
 def _mean_over_processes(loss:torch.Tensor) -> float:
     value = loss.detach().float().clone()
-    if dist.is_initialized(): dist.all_reduce(value); value /= dist.get_world_size()
+    if dist.is_initialized():
+        dist.all_reduce(value)
+        value /= dist.get_world_size()
     return value.item()
 
 def autocast(device:torch.device): return torch.autocast(device.type, dtype=torch.bfloat16,
@@ -162,7 +164,10 @@ def train_epoch(method:PretrainMethod, opts:list, scheds:list, batches, n:int, a
                                                                 f'stopped, the last good checkpoint is kept')
             (loss/in_step).backward()
         if last:
-            for opt, sched in zip(opts, scheds): opt.step(); opt.zero_grad(set_to_none=True); sched.step()
+            for opt, sched in zip(opts, scheds):
+                opt.step()
+                opt.zero_grad(set_to_none=True)
+                sched.step()
             step += 1
             method.after_step(scheds[0].last_epoch, steps)   # e.g. BYOL's target update
         total += value
@@ -179,7 +184,8 @@ def rng_state() -> dict:
 def set_rng_state(state:dict):
     "Restore the generators saved by `rng_state`."
     random.setstate(state['python'])
-    kind, keys, *rest = state['numpy']; np.random.set_state((kind, keys.numpy(), *rest))
+    kind, keys, *rest = state['numpy']
+    np.random.set_state((kind, keys.numpy(), *rest))
     torch.set_rng_state(state['torch'])
     if state['cuda'] and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state['cuda'])
 
@@ -222,18 +228,30 @@ def _net_digest(nets) -> str:
 @dataclass
 class Run:
     "Everything a pretraining run holds while it trains."
-    cfg:PretrainConfig; out:Path; device:torch.device; rank:int; world:int
-    method:PretrainMethod; opts:list; scheds:list; loaders:dict; steps:int; state:dict; store:str
+    cfg:PretrainConfig
+    out:Path
+    device:torch.device
+    rank:int
+    world:int
+    method:PretrainMethod
+    opts:list
+    scheds:list
+    loaders:dict
+    steps:int
+    state:dict
+    store:str
 
     @property
     def main(self) -> bool: return self.rank == 0
     def batches(self, split:str, epoch:int=0):
         "The split's batches on the device, in this epoch's order."
-        self.loaders[split].sampler.set_epoch(epoch); return on_device(self.loaders[split], self.device)
+        self.loaders[split].sampler.set_epoch(epoch)
+        return on_device(self.loaders[split], self.device)
 
 def setup(cfg:PretrainConfig) -> Run:
     "Processes, data, method, optimisers and schedules of a run (nothing trained or restored yet)."
-    device = pick_device(cfg.device); rank, world = distributed(device)
+    device = pick_device(cfg.device)
+    rank, world = distributed(device)
     ds, store = open_prepared(cfg)
     seed_everything(cfg.seed)
     method = build_method(cfg, store, device)
@@ -334,9 +352,13 @@ def improves(score:float, best:float|None, maximise:bool=True) -> bool:
 
 def end_epoch(run:Run, epoch:int, loss:float, seconds:float):
     "Refit, validate, keep the best model, checkpoint and log one finished epoch."
-    t = time.time(); log = run.method.end_epoch(gather); refit = time.time() - t
+    t = time.time()
+    log = run.method.end_epoch(gather)
+    refit = time.time() - t
     _sync_buffers(run.method.nets)
-    t = time.time(); val = run.method.evaluate(run.batches('val'), gather); scored = time.time() - t
+    t = time.time()
+    val = run.method.evaluate(run.batches('val'), gather)
+    scored = time.time() - t
     run.state['epoch'] = epoch
     run.state['history'].append(dict(epoch=epoch, loss=loss, lr=run.scheds[0].get_last_lr()[0], **log,
                                      **{f'val_{k}': v for k, v in val.items()}, seconds=seconds, refit_seconds=refit,

@@ -59,12 +59,14 @@ def affine_registration(fixed:np.ndarray, moving:np.ndarray, # float images of o
     reg = sitk.ImageRegistrationMethod()
     reg.SetMetricAsMattesMutualInformation(numberOfHistogramBins=32)
     # SimpleITK reads seed 0 as "use the clock"
-    reg.SetMetricSamplingStrategy(reg.RANDOM); reg.SetMetricSamplingPercentage(0.1, seed + 1)
+    reg.SetMetricSamplingStrategy(reg.RANDOM)
+    reg.SetMetricSamplingPercentage(0.1, seed + 1)
     reg.SetInterpolator(sitk.sitkLinear)
     reg.SetOptimizerAsRegularStepGradientDescent(learningRate=1.0, minStep=1e-3, numberOfIterations=200,
                                                  relaxationFactor=0.6)
     reg.SetOptimizerScalesFromPhysicalShift()
-    reg.SetShrinkFactorsPerLevel([8, 4, 2]); reg.SetSmoothingSigmasPerLevel([4, 2, 1])
+    reg.SetShrinkFactorsPerLevel([8, 4, 2])
+    reg.SetSmoothingSigmasPerLevel([4, 2, 1])
     reg.SmoothingSigmasAreSpecifiedInPhysicalUnitsOff()
     init = sitk.CenteredTransformInitializer(f, m, sitk.AffineTransform(2),
                                              sitk.CenteredTransformInitializerFilter.MOMENTS)

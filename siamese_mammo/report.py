@@ -24,7 +24,8 @@ def auc_rows(positive:np.ndarray, # (rows, n) booleans
              scores:np.ndarray # (rows, n) scores, or (n,) shared by every row
             ) -> np.ndarray:
     "ROC AUC of every row at once, by the rank-sum (Mann-Whitney) formula, ties counting half as in scikit-learn."
-    n1 = positive.sum(1); n0 = positive.shape[1] - n1
+    n1 = positive.sum(1)
+    n0 = positive.shape[1] - n1
     return (np.where(positive, rankdata(scores, axis=-1), 0).sum(1) - n1*(n1 + 1)/2)/(n1*n0)
 
 def average_auc(score:np.ndarray, # higher = more likely abnormal (1 - q, or D)
@@ -80,7 +81,8 @@ def resample_women(scores:dict[str, np.ndarray], # name -> score of each pair
 
 def interval(values:np.ndarray) -> tuple[float, float]:
     "The 95% percentile interval of bootstrap values (draws without a value left out)."
-    lo, hi = np.nanpercentile(values, [2.5, 97.5]); return float(lo), float(hi)
+    lo, hi = np.nanpercentile(values, [2.5, 97.5])
+    return float(lo), float(hi)
 
 def women_intervals(scores:dict[str, np.ndarray], A:np.ndarray, women:np.ndarray,
                     differences:list[tuple[str, str]]=(), # (score, floor) pairs whose difference is resampled too
@@ -97,7 +99,8 @@ def women_intervals(scores:dict[str, np.ndarray], A:np.ndarray, women:np.ndarray
 # %% ../nbs/00a_report.ipynb #7a6c7a20
 def write_table(table:pd.DataFrame, path:Path|str, note:str='') -> Path:
     "Write a table as CSV and Markdown (with a provenance note under it)."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(path.with_suffix('.csv'), newline='') as f: table.to_csv(f, index=False)
     text = table.to_markdown(index=False, floatfmt='.3g') + (f'\n\n{note}\n' if note else '\n')
     with atomic_write(path.with_suffix('.md')) as f: f.write(text)

@@ -5,42 +5,56 @@
 # %% ../nbs/12_reproduction.ipynb #1f0115fa
 from __future__ import annotations
 import json, time
-from dataclasses import fields
+from dataclasses import asdict, fields
 from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
 from .core import OptionError, atomic_write, data_root, runs_root
 from .datasets import mias_sample
-from .validation import Device, Seed, check_options, read_back, read_cache, read_json
-from .report import PAPER_TABLE1, commit, women_intervals, write_table
+from .validation import (Count, Device, ImageSize, Patch, Seed, budget, check_options, read_back,
+                                      read_cache, read_json)
+from .report import PAPER_TABLE1, commit, made_by, women_intervals, write_table
 from .store import open_store
 from .tiling import prepare
 from .siamese import both_orders, pair_scores
 from .options import PretrainConfig
 from .pretrain import PatchSet, load_model_state, make_loader, on_device, setup
-from .sweep import BASELINES, baseline_budget, best_run, named_runs, run_notebook, run_seconds, sweep
+from .sweep import (BASELINES, Baselines, Grid, baseline_budget, best_run, named_runs, run_notebook,
+                                 run_seconds, sweep)
 from .evaluation import LABEL_NOTE, auc_table, evaluate, label_efficiency, label_figure, label_table
 
 
 # %% auto #0
-__all__ = ['PROTOCOL', 'AGAIN', 'FLOORS', 'SPLITS', 'PAPER_SHOWN', 'ARMS_SHOWN', 'SHOWN', 'reproduction_dirs', 'prepare_real',
-           'train_arms', 'run_config', 'score_pairs', 'arm_scores', 'floor_scores', 'score_tables', 'figure',
-           'downstream', 'split_counts', 'reproduce']
+__all__ = ['PROTOCOL', 'AGAIN', 'FLOORS', 'SPLITS', 'PAPER_SHOWN', 'ARMS_SHOWN', 'SHOWN', 'ReproductionBudget',
+           'reproduction_dirs', 'prepare_real', 'train_arms', 'run_config', 'score_pairs', 'arm_scores', 'floor_scores',
+           'score_tables', 'figure', 'downstream', 'split_counts', 'write_results', 'training_seconds', 'reproduce']
 
 # %% ../nbs/12_reproduction.ipynb #c738a1ed
-PROTOCOL = {   # the arms, budgets and seed of each preset; 'cpu' is what figures/reproduction/ reports
-    'cpu': dict(size=(1152, 896), patch=96, limit=0,
-                arms={'paper': dict(batch_sizes='64,256', lrs='1e-3,1e-5,1e-7', micro_batch=64, epochs=2),
-                      'trainable': dict(batch_sizes='128', lrs='0.01,0.1,1', micro_batch=64, epochs=4)},
-                ssl=dict(epochs=3, batch_size=64, accumulate=4), triplet=dict(batch_size=32, accumulate=8,
-                                                                              triplet_positives=4),
-                probe_epochs=100, resamples=1000, label_draws=10),
-    'smoke': dict(size=(288, 224), patch=32, limit=64,
-                  arms={'paper': dict(batch_sizes='16', lrs='1e-3', micro_batch=16, epochs=1),
-                        'trainable': dict(batch_sizes='16', lrs='0.1', micro_batch=16, epochs=1)},
-                  ssl=dict(epochs=1, batch_size=16), triplet=dict(triplet_positives=2), probe_epochs=5,
-                  resamples=50, label_draws=2),
+@budget
+class ReproductionBudget:
+    "A preset of the reproduction: the images' size and patch, each arm's grid, the baselines, heads and resamples."
+    size:ImageSize         # registration size (height, width)
+    patch:Patch            # patch side in pixels
+    arms:dict[str, Grid]   # arm -> its Siamese grid
+    baselines:Baselines    # SimCLR, BYOL and the triplet baseline
+    probe_epochs:Count     # epochs of each linear head (Table 2, label efficiency)
+    resamples:Count        # draws of whole women behind every interval
+    label_draws:Count      # stratified draws of each size on the label-efficiency curve
+
+PROTOCOL = {   # 'cpu' is what figures/reproduction/ reports
+    'cpu': ReproductionBudget((1152, 896), 96,
+                              arms={'paper': Grid('64,256', '1e-3,1e-5,1e-7', micro_batch=64, epochs=2),
+                                    'trainable': Grid('128', '0.01,0.1,1', micro_batch=64, epochs=4)},
+                              baselines=Baselines(epochs=3, batch_size=64, accumulate=4,
+                                                  triplet=dict(batch_size=32, accumulate=8, triplet_positives=4)),
+                              probe_epochs=100, resamples=1000, label_draws=10),
+    'smoke': ReproductionBudget((288, 224), 32,
+                                arms={'paper': Grid('16', '1e-3', micro_batch=16, epochs=1, limit=64),
+                                      'trainable': Grid('16', '0.1', micro_batch=16, epochs=1, limit=64)},
+                                baselines=Baselines(epochs=1, batch_size=16, limit=64,
+                                                    triplet=dict(triplet_positives=2)),
+                                probe_epochs=5, resamples=50, label_draws=2),
 }
 
 def reproduction_dirs(raw:Path|str, # the mini-MIAS folder (Info.txt and mdbNNN.pgm)
@@ -50,25 +64,23 @@ def reproduction_dirs(raw:Path|str, # the mini-MIAS folder (Info.txt and mdbNNN.
     name = Path(raw).resolve().name
     return data_root(data_dir)/'reproduction'/name, runs_root(runs_dir)/'reproduction'/name
 
-def prepare_real(raw:Path|str, protocol:dict, root:Path, seed:int=0) -> str:
+def prepare_real(raw:Path|str, protocol:ReproductionBudget, root:Path, seed:int=0) -> str:
     "The mini-MIAS images of `raw` registered and tiled at the protocol's size under `root`; the dataset's name."
-    name = f"mias{protocol['patch']}"
-    prepare('mias', protocol['patch'], raw=str(raw), out=str(root/'processed'/name), size=tuple(protocol['size']),
-            seed=seed)
+    name = f'mias{protocol.patch}'
+    prepare('mias', protocol.patch, raw=str(raw), out=str(root/'processed'/name), size=tuple(protocol.size), seed=seed)
     return name
 
-def train_arms(dataset:str, protocol:dict, root:Path, runs:Path, seed:int=0, device:str='auto'
+def train_arms(dataset:str, protocol:ReproductionBudget, root:Path, runs:Path, seed:int=0, device:str='auto'
               ) -> tuple[dict[str, pd.DataFrame], dict[str, Path], list[str]]:
     ("Each arm's Siamese grid (a sweep) and the SSL baselines, through papermill, finished runs reused: the sweep "
      "tables, method -> run folder, and what failed.")
     tables, failures = {}, []
-    for arm, grid in protocol['arms'].items():
-        tables[arm] = sweep(dataset, limit=protocol['limit'], data_dir=str(root), out=str(runs/arm), seed=seed,
-                            device=device, **grid)
+    for arm, grid in protocol.arms.items():
+        tables[arm] = sweep(dataset, data_dir=str(root), out=str(runs/arm), seed=seed, device=device, **asdict(grid))
     ssl = {}
     for m in BASELINES:
         params = dict(dataset=dataset, method=m, data_dir=str(root), run_dir=str(runs/m), device=device, seed=seed,
-                      resume=True, limit=protocol['limit'], **baseline_budget(protocol, m))
+                      resume=True, **baseline_budget(protocol.baselines, m))
         if why := run_notebook(runs/m, params): failures.append(f'{m}: {why}')
         else: ssl[m] = runs/m
     return tables, ssl, failures
@@ -146,7 +158,8 @@ def score_tables(arms:dict[str, Path], # arm -> its selected run
         keep = pick(floors).to_numpy()
         a, d = women_intervals({k: v[keep] for k, v in scores.items()}, floors.A.to_numpy()[keep],
                                floors.woman.to_numpy()[keep], differences, resamples, seed)
-        tables.append(a.assign(split=split)); diffs.append(d.assign(split=split))
+        tables.append(a.assign(split=split))
+        diffs.append(d.assign(split=split))
     long = pd.concat(tables)
     wide = long.pivot_table(index='score', columns='split', values=['auc', 'lo', 'hi'], sort=False)
     wide.columns = [f'{split} {v}'.replace(' auc', '') for v, split in wide.columns]
@@ -179,7 +192,9 @@ def figure(scores:pd.DataFrame, # `score_tables`' first table
         ax.errorbar(rows[split], y, xerr=[rows[split] - rows[f'{split} lo'], rows[f'{split} hi'] - rows[split]],
                     fmt='none', ecolor=colour, elinewidth=1.2)
         ax.scatter(rows[split], y, c=colour, zorder=3, s=18)
-        ax.axvline(0.5, color='k', lw=0.6, ls=':'); ax.set_xlim(0.2, 1); ax.set_title(split, fontsize=10)
+        ax.axvline(0.5, color='k', lw=0.6, ls=':')
+        ax.set_xlim(0.2, 1)
+        ax.set_title(split, fontsize=10)
         ax.set_xlabel('average AUC over cutoffs of A (95% interval over women)', fontsize=8)
     axes[0].set_yticks(ys, [p for p, _ in paper] + labels, fontsize=7)
     fig.tight_layout()
@@ -207,6 +222,26 @@ def split_counts(floors:pd.DataFrame) -> dict:
     return {s: dict(pairs=int(len(g)), lesion_pairs=int((g.A > 0).sum()), women=int(g.woman.nunique()))
             for s, g in floors.groupby('split')}
 
+def write_results(out:Path, command:str, tables:dict[str, pd.DataFrame], scores:pd.DataFrame,
+                  differences:pd.DataFrame, table2:pd.DataFrame, curve:pd.DataFrame) -> dict[str, str]:
+    "The reproduction's tables (each with its provenance note) and figures in `out`; name -> path."
+    grid = pd.concat([t.assign(arm=arm) for arm, t in tables.items()], ignore_index=True)
+    written = {name: str(write_table(table, out/name, f'{made_by(command)}; {why}')) for name, table, why in [
+        ('scores', scores, 'average AUC over cutoffs of A, 95% intervals over women (paired resamples)'),
+        ('differences', differences, 'average AUC of the score minus that of the floor, paired intervals over women'),
+        ('grid', grid, 'every run of both arms; val and test order-invariant (mean of both orders), *_paper in the '
+                       'stored order'),
+        ('table2', table2, 'abnormal vs normal labelled patches, linear heads, test AUC [95% bootstrap interval]'),
+        ('label_efficiency', label_table(curve), LABEL_NOTE)]}
+    figure(scores, out/'reproduction.png')
+    label_figure(curve, out/'label_efficiency.png')
+    return dict(written, figure=str(out/'reproduction.png'), label_figure=str(out/'label_efficiency.png'))
+
+def training_seconds(tables:dict[str, pd.DataFrame], ssl:dict[str, Path]) -> dict[str, int]:
+    "Seconds of training: every Siamese run of the arms together, and each baseline."
+    return dict(siamese=int(sum(t.seconds.sum() for t in tables.values())),
+                **{m: run_seconds(read_json(d/'metrics.json')) for m, d in ssl.items()})
+
 def reproduce(raw:str|None=None, # mini-MIAS folder (Info.txt, mdbNNN.pgm); None: the 40-image sample
               preset:str='cpu', # a key of PROTOCOL: cpu (the reported run) or smoke (tests)
               data_dir:str|None=None, # data root (the stores go to {root}/reproduction/{raw folder name})
@@ -220,34 +255,23 @@ def reproduce(raw:str|None=None, # mini-MIAS folder (Info.txt, mdbNNN.pgm); None
     check_options(reproduce, locals(), dict(seed=Seed, device=Device))
     t, p, raw = time.time(), PROTOCOL[preset], Path(raw or mias_sample())
     root, runs = reproduction_dirs(raw, data_dir, runs_dir)
-    out = Path(out or runs/'report'); out.mkdir(parents=True, exist_ok=True)
+    out = Path(out or runs/'report')
+    out.mkdir(parents=True, exist_ok=True)
     dataset = prepare_real(raw, p, root, seed)
     tables, ssl, failures = train_arms(dataset, p, root, runs, seed, device)
     arms = _selected(tables, runs)
     failures += [f'{arm}: no run with a finite validation AUC' for arm in tables if arm not in arms]
     if not arms: raise OptionError(f'no arm has a finished run: {failures}')
     floors = score_pairs(next(iter(arms.values())), trained=False, device=device)
-    scores, differences = score_tables(arms, floors, p['resamples'], seed)
-    grid = pd.concat([t.assign(arm=arm) for arm, t in tables.items()], ignore_index=True)
+    scores, differences = score_tables(arms, floors, p.resamples, seed)
+    table2, curve = downstream(dataset, arms, ssl, root, runs, p.probe_epochs, seed, device, p.label_draws)
     command = f'siamese-mammo reproduce --raw {raw.name} --preset {preset} --seed {seed}'
-    note = f'Made by `{command}` at commit {commit()}'
-    table2, curve = downstream(dataset, arms, ssl, root, runs, p['probe_epochs'], seed, device, p['label_draws'])
-    written = {name: str(write_table(table, out/name, f'{note}; {why}')) for name, table, why in [
-        ('scores', scores, 'average AUC over cutoffs of A, 95% intervals over women (paired resamples)'),
-        ('differences', differences, 'average AUC of the score minus that of the floor, paired intervals over women'),
-        ('grid', grid, 'every run of both arms; val and test order-invariant (mean of both orders), *_paper in the '
-                       'stored order'),
-        ('table2', table2, 'abnormal vs normal labelled patches, linear heads, test AUC [95% bootstrap interval]'),
-        ('label_efficiency', label_table(curve), LABEL_NOTE)]}
-    figure(scores, out/'reproduction.png'); written['figure'] = str(out/'reproduction.png')
-    label_figure(curve, out/'label_efficiency.png'); written['label_figure'] = str(out/'label_efficiency.png')
     summary = read_json(root/'processed'/dataset/'summary.json')
-    prepared = {k: summary[k] for k in ('image_pairs', 'registered', 'excluded')}
-    report = dict(command=command, commit=commit(), raw=raw.name, preset=preset, protocol=p, prepared=prepared,
-                  counts=split_counts(floors),
-                  selected={a: Path(d).name for a, d in arms.items()}, failures=failures, tables=written,
-                  training_seconds=dict(siamese=int(grid.seconds.sum()),
-                                        **{m: run_seconds(read_json(d/'metrics.json')) for m, d in ssl.items()}),
-                  seconds=round(time.time() - t))
+    report = dict(command=command, commit=commit(), raw=raw.name, preset=preset, protocol=asdict(p),
+                  prepared={k: summary[k] for k in ('image_pairs', 'registered', 'excluded')},
+                  counts=split_counts(floors), selected={a: Path(d).name for a, d in arms.items()},
+                  failures=failures, tables=write_results(out, command, tables, scores, differences, table2, curve),
+                  training_seconds=training_seconds(tables, ssl), seconds=round(time.time() - t))
     with atomic_write(out/'report.json') as f: json.dump(report, f, indent=1, default=str)
     return report
+

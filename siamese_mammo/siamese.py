@@ -64,7 +64,8 @@ class SiameseNet(nn.Module):
 
     def both_orders(self, pairs:torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         "D, q in the stored order and q with the sides swapped, the embeddings computed once."
-        e = self.embed(pairs); e1, e2 = e[:, 0], e[:, 1]
+        e = self.embed(pairs)
+        e1, e2 = e[:, 0], e[:, 1]
         return (e1 - e2).norm(dim=1), torch.sigmoid(self.logit(e1, e2)), torch.sigmoid(self.logit(e2, e1))
 
 # %% ../nbs/06_siamese.ipynb #f66542ad
@@ -85,7 +86,9 @@ def _check_finite(d:np.ndarray):
 
 def _where_finite(d:np.ndarray, posterior:Callable) -> np.ndarray:
     "`posterior` of the finite values of `d`, nan for the others."
-    d = np.asarray(d, dtype=np.float64); ok = np.isfinite(d); p = np.full(len(d), np.nan)
+    d = np.asarray(d, dtype=np.float64)
+    ok = np.isfinite(d)
+    p = np.full(len(d), np.nan)
     if ok.any(): p[ok] = posterior(d[ok])
     return p
 
@@ -155,7 +158,8 @@ def beta_moments(x:np.ndarray, # values in (0, 1)
                 ) -> tuple[np.ndarray, np.ndarray]:
     "Each component's (alpha, beta) by the weighted method of moments."
     w = r/r.sum(1, keepdims=True)
-    m = (w*x).sum(1); v = np.maximum((w*(x - m[:, None])**2).sum(1), 1e-12)
+    m = (w*x).sum(1)
+    v = np.maximum((w*(x - m[:, None])**2).sum(1), 1e-12)
     common = np.maximum(m*(1 - m)/v - 1, 1e-6)
     return m*common, (1 - m)*common
 
@@ -182,7 +186,8 @@ class BetaMixtureLabeller:
     def fit(self, d:np.ndarray):
         "EM on the distances of all training pairs, from the initial components of `BETA_MIXTURE`."
         _check_finite(d)
-        lo, hi = np.percentile(d, self.percentiles); self.lo, self.scale = float(lo), float(hi - lo) or 1.0
+        lo, hi = np.percentile(d, self.percentiles)
+        self.lo, self.scale = float(lo), float(hi - lo) or 1.0
         x = self._unit(d)
         self.alpha, self.beta = np.array(BETA_MIXTURE['alpha']), np.array(BETA_MIXTURE['beta'])
         self.weight = np.full(2, 0.5)
@@ -287,7 +292,8 @@ def pair_statistics(x:torch.Tensor, # (B, 2, P, P) float pairs
                    ) -> tuple[torch.Tensor, ...]:
     ("Properties of each pair that need no model: the pixel difference mean |p1 - p2|, the asymmetry (a percentile of "
      "|G * p1 - G * p2|), the brighter side (the same percentile of G * p1 - G * p2, and swapped) and the contrast.")
-    g = blurred_difference(x, sigma).flatten(1); q = percentile/100
+    g = blurred_difference(x, sigma).flatten(1)
+    q = percentile/100
     return ((x[:, 0] - x[:, 1]).abs().flatten(1).mean(1), g.abs().quantile(q, dim=1), g.quantile(q, dim=1),
             (-g).quantile(q, dim=1), x.flatten(2).std(2).mean(1))
 
@@ -444,7 +450,8 @@ class SiameseMethod(MethodBase):
     def evaluate(self, batches:Iterable, gather:Callable=lambda a: a) -> dict:
         ("Average AUCs of 1 - q (both networks' mean, in `both_orders`; and each network's) and of D (their mean, and "
          "each network's) on the pairs of `batches`, and what the scores `follow`.")
-        s = self.scores(batches, gather); A, q = self.A[s['index']], pair_scores(s)
+        s = self.scores(batches, gather)
+        A, q = self.A[s['index']], pair_scores(s)
         return dict(**order_aucs('auc_q', q['q'], q['q_swapped'], A), auc_d=average_auc(q['d'], A),
                     auc_q1=average_auc(1 - s['q1'], A),
                     auc_q2=average_auc(1 - s['q2'], A), auc_d1=average_auc(s['d1'], A), auc_d2=average_auc(s['d2'], A),
@@ -453,7 +460,8 @@ class SiameseMethod(MethodBase):
     def floors(self, batches:Iterable, gather:Callable=lambda a: a) -> dict:
         ("Average AUCs of scores that need no training: the untrained networks' distances D, the registered pair's "
          "mean |p1 - p2|, the asymmetry floor and the brighter side (in `both_orders`).")
-        s = self.scores(batches, gather); A = self.A[s['index']]
+        s = self.scores(batches, gather)
+        A = self.A[s['index']]
         return dict(untrained_d1=average_auc(s['d1'], A), untrained_d2=average_auc(s['d2'], A),
                     pixel_difference=average_auc(s['pixel'], A), asymmetry=average_auc(s['asymmetry'], A),
                     **order_aucs('brighter', s['brighter'], s['brighter_swapped'], A))
@@ -469,10 +477,12 @@ class SiameseMethod(MethodBase):
 def _mixture_curves(ax, t:np.ndarray, labeller:SoftLabeller, colour:str):
     "Histogram of the targets `t` (as a density) with each of the labeller's weighted component densities."
     ax.hist(t, bins=60, density=True, color=colour, alpha=0.45)
-    x = np.linspace(t.min(), t.max(), 300); prm = labeller.params()
+    x = np.linspace(t.min(), t.max(), 300)
+    prm = labeller.params()
     for k, (name, ls, pdf) in enumerate(zip(('normal', 'abnormal'), ('--', '-'), labeller.pdf(x))):
         ax.plot(x, pdf, ls, color='k', lw=1.2, label=f"{name}: mean {prm['mean'][k]:.2f}, prior {prm['weight'][k]:.2f}")
-    ax.legend(fontsize=7); ax.set_yticks([])
+    ax.legend(fontsize=7)
+    ax.set_yticks([])
 
 TARGET_NAMES = dict(distance='D', logit='-z', ssl_weighted='l(p1, p2)')   # what Figure 4's histograms show
 
@@ -507,9 +517,13 @@ def figure4(run_dir:str, # a finished siamese run (metrics.json, distances.npz)
     p = labellers[0].posterior(t[1])
     picks = np.argsort(p)[np.linspace(0, len(p) - 1, examples).astype(int)]
     for axs, i in zip(bottom.subplots(2, examples, squeeze=False).T, picks):
-        pair = np.asarray(pairs[last['index'][i]]); lo, hi = np.percentile(pair, [1, 99.5])
-        for ax, img in zip(axs, pair): ax.imshow(img, cmap='gray', vmin=lo,
-                                                 vmax=hi); ax.set_xticks([]); ax.set_yticks([])
+        pair = np.asarray(pairs[last['index'][i]])
+        lo, hi = np.percentile(pair, [1, 99.5])
+        for ax, img in zip(axs, pair):
+            ax.imshow(img, cmap='gray', vmin=lo,
+                                                 vmax=hi)
+            ax.set_xticks([])
+            ax.set_yticks([])
         axs[0].set_title(f"D1={last['d1'][i]:.2f} P1={p[i]:.2f}\nq1={last['q1'][i]:.2f}", fontsize=8)
     if path: fig.savefig(path, dpi=150, bbox_inches='tight')
     return fig

@@ -48,12 +48,15 @@ def augment_grid(patches:np.ndarray, # (n, P, P) patches, any integer or float r
     x = torch.as_tensor(np.asarray(patches, dtype=np.float32))
     x = ((x - x.amin((1, 2), keepdim=True))/(x.amax((1, 2), keepdim=True) - x.amin((1, 2),
                                                                                    keepdim=True) + 1e-6)).unsqueeze(1)
-    torch.manual_seed(seed); aug = mammo_augment(x.shape[-1], **options)
+    torch.manual_seed(seed)
+    aug = mammo_augment(x.shape[-1], **options)
     cols = [x] + [aug(x) for _ in range(views)]
     fig, axs = plt.subplots(len(x), views + 1, figsize=(1.6*(views + 1), 1.6*len(x)), squeeze=False)
     for j, col in enumerate(cols):
         for i in range(len(x)):
-            axs[i, j].imshow(col[i, 0], cmap='gray', vmin=0, vmax=1); axs[i, j].set_xticks([]); axs[i, j].set_yticks([])
+            axs[i, j].imshow(col[i, 0], cmap='gray', vmin=0, vmax=1)
+            axs[i, j].set_xticks([])
+            axs[i, j].set_yticks([])
         axs[0, j].set_title('patch' if j == 0 else f'view {j}', fontsize=9)
     fig.tight_layout()
     if path: fig.savefig(path, dpi=150)
@@ -65,10 +68,12 @@ def mias_patches(n:int=4, patch:int=96, seed:int=0) -> np.ndarray:
     from siamese_mammo.io import breast_mask, read_pgm
     rng, out = np.random.default_rng(seed), []
     for path in sorted(mias_sample().glob('*.pgm'))[:n]:
-        img = read_pgm(path); mask = breast_mask(img)
+        img = read_pgm(path)
+        mask = breast_mask(img)
         inside = mask[:-patch, :-patch] & mask[patch:, patch:] & mask[:-patch, patch:] & mask[patch:, :-patch]
         ys, xs = np.nonzero(inside)
-        k = rng.integers(len(ys)); out.append(img[ys[k]:ys[k] + patch, xs[k]:xs[k] + patch])
+        k = rng.integers(len(ys))
+        out.append(img[ys[k]:ys[k] + patch, xs[k]:xs[k] + patch])
     return np.stack(out)
 
 # %% ../nbs/07_ssl.ipynb #8f578147
@@ -123,7 +128,8 @@ class SSLMethod(MethodBase):
     def evaluate(self, batches:Iterable, gather:Callable=lambda a: a) -> dict:
         "Mean loss and embedding spread over the batches, on views drawn from a fixed seed."
         with evaluating(self.nets), torch.random.fork_rng(devices=[self.device] if self.device.type == 'cuda' else []):
-            torch.manual_seed(self.seed); out = []
+            torch.manual_seed(self.seed)
+            out = []
             for x, rows in batches:
                 loss, h = self._loss(x, rows, unwrap)
                 out.append((len(x), loss.item(), std_of_l2_normalized(h.float()).item()))
@@ -176,7 +182,8 @@ class BYOLMethod(SSLMethod):
         "Move the target towards the online network after optimiser step `step` of `steps`."
         m = cosine_schedule(step, steps, self.momentum, 1.0)
         online = unwrap(self.nets[0])
-        update_momentum(online.encoder, self.target.encoder, m); update_momentum(online.projection,
+        update_momentum(online.encoder, self.target.encoder, m)
+        update_momentum(online.projection,
                                                                                  self.target.projection, m)
 
     def state_dict(self) -> dict: return dict(target=self.target.state_dict())

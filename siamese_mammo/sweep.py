@@ -5,28 +5,43 @@
 # %% ../nbs/05b_sweep.ipynb #3e19b9ed
 from __future__ import annotations
 import math, warnings
-from dataclasses import asdict
+from dataclasses import asdict, field
+from typing import Annotated, Literal
+from pydantic import Field
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from .core import OptionError, atomic_write, notebook, runs_root
+from .core import OptionError, atomic_write, execute_notebook, runs_root
 from .datasets import resolve_dataset
-from .validation import Count, Device, NonNegative, Seed, check_options, read_cache, read_json
+from .validation import (Count, Device, NonNegative, Seed, budget, check_options, read_cache,
+                                      read_json)
 from .options import PretrainConfig, changed_options
 from .pretrain import another_store, store_id
 
 # %% auto #0
-__all__ = ['BASELINES', 'PAPER_GRID', 'SWEEP_RULES', 'baseline_budget', 'named_runs', 'run_notebook', 'run_name', 'grid',
-           'run_seconds', 'best_rows', 'sweep', 'best_run']
+__all__ = ['BASELINES', 'TripletOption', 'Numbers', 'PAPER_GRID', 'SWEEP_RULES', 'Baselines', 'baseline_budget', 'named_runs',
+           'run_notebook', 'Grid', 'run_name', 'grid', 'run_seconds', 'best_rows', 'sweep', 'best_run']
 
 # %% ../nbs/05b_sweep.ipynb #0676b649
 BASELINES = ('simclr', 'byol', 'triplet')   # the single-patch methods pretrained beside the Siamese one
 
-def baseline_budget(budget:dict, # a preset, or a reproduction protocol
+TripletOption = Literal['batch_size', 'accumulate', 'triplet_positives']
+
+@budget
+class Baselines:
+    "The budget of the single-patch baselines of a study: SimCLR's and BYOL's, and the triplet baseline's own changes."
+    epochs:Count             # passes over the single patches
+    batch_size:Count         # samples per forward pass
+    accumulate:Count=1       # micro-batches per step
+    limit:NonNegative=0      # at most this many samples per split (0: all)
+    triplet:dict[TripletOption, Count]=field(default_factory=dict)   # the triplet baseline's own values, if any
+
+def baseline_budget(baselines:Baselines, # a study's baselines budget
                     method:str # one of BASELINES
                    ) -> dict:
-    "A baseline's training options: the `ssl` budget, with the triplet baseline's own `triplet` overrides for it."
-    return {**budget['ssl'], **(budget.get('triplet', {}) if method == 'triplet' else {})}
+    "A baseline's training options: the shared budget, with the triplet baseline's own values for it."
+    shared = {k: v for k, v in asdict(baselines).items() if k != 'triplet'}
+    return {**shared, **(baselines.triplet if method == 'triplet' else {})}
 
 def named_runs(method_runs:dict) -> str:
     "`method=folder` pairs, comma-separated, as `evaluate` takes them."
@@ -38,7 +53,6 @@ def run_notebook(run_dir:Path, # the run's folder (the executed notebook is kept
                  params:dict # options of `PretrainConfig` (with resume=True an interrupted run continues)
                 ) -> str:
     "A papermill run of 05_pretrain; a finished run with the same options is reused. '' or why it did not finish."
-    import papermill as pm
     run_dir, params = Path(run_dir), asdict(PretrainConfig(**params))
     if (m := read_cache(run_dir/'metrics.json', read_json)) and m.get('test'):
         now = store_id(resolve_dataset(params['dataset'], params['data_dir']).processed)
@@ -47,12 +61,21 @@ def run_notebook(run_dir:Path, # the run's folder (the executed notebook is kept
         return f'{run_dir} was made with other options {changed}; move it away or use another folder' if changed else ''
     run_dir.mkdir(parents=True, exist_ok=True)
     executed = run_dir/'05_pretrain.ipynb'
-    try: pm.execute_notebook(notebook('05_pretrain.ipynb'), executed, parameters=params, progress_bar=False)
-    except pm.PapermillExecutionError as e: return f'failed: {e.ename}: {e.evalue}'.splitlines()[0]
-    return ''
+    return f'failed: {why}' if (why := execute_notebook('05_pretrain.ipynb', executed, params)) else ''
 
 # %% ../nbs/05b_sweep.ipynb #df1b1e5b
-PAPER_GRID = dict(batch_sizes='64,128,256,512,1024,2048', lrs='1e-3,1e-4,1e-5,1e-6,1e-7', micro_batch=256, epochs=50)
+Numbers = Annotated[str, Field(pattern=r'^\s*[0-9.eE+-]+(\s*,\s*[0-9.eE+-]+)*\s*$')]   # comma-separated numbers
+
+@budget
+class Grid:
+    "A Siamese grid of a study's budget: the options of `sweep` that size its runs."
+    batch_sizes:Numbers      # effective batch sizes, comma-separated
+    lrs:Numbers              # learning rates, comma-separated
+    micro_batch:Count        # largest batch of one forward pass; larger batches accumulate
+    epochs:Count             # epochs of every run
+    limit:NonNegative=0      # at most this many samples per split (0: all)
+
+PAPER_GRID = Grid('64,128,256,512,1024,2048', '1e-3,1e-4,1e-5,1e-6,1e-7', micro_batch=256, epochs=50)
 SWEEP_RULES = dict(micro_batch=Count, epochs=Count, limit=NonNegative, seed=Seed, device=Device)
 
 def run_name(batch:int, lr:float) -> str:
@@ -102,10 +125,10 @@ def _write_table(table:pd.DataFrame, out:Path):
     with atomic_write(out/'table1.csv', newline='') as f: table.to_csv(f, index=False)
 
 def sweep(dataset:str, # dataset name {source}{patch}
-          batch_sizes:str=PAPER_GRID['batch_sizes'], # effective batch sizes, comma-separated
-          lrs:str=PAPER_GRID['lrs'], # learning rates, comma-separated
-          micro_batch:int=PAPER_GRID['micro_batch'], # largest batch of one forward pass; larger batches accumulate
-          epochs:int=PAPER_GRID['epochs'], # epochs of every run
+          batch_sizes:str=PAPER_GRID.batch_sizes, # effective batch sizes, comma-separated
+          lrs:str=PAPER_GRID.lrs, # learning rates, comma-separated
+          micro_batch:int=PAPER_GRID.micro_batch, # largest batch of one forward pass; larger batches accumulate
+          epochs:int=PAPER_GRID.epochs, # epochs of every run
           limit:int=0, # at most this many samples per split (0: all)
           data_dir:str|None=None, # data root
           out:str|None=None, # folder of the sweep (default {runs root}/{dataset}/siamese/sweep)

@@ -31,7 +31,8 @@ MM = PAPER_SIZE[0]/300  # pixels per millimetre at the paper's image height
 
 def _freq(shape:tuple[int,int]) -> np.ndarray:
     "Radial frequency (cycles per pixel) of an rfft2 grid of `shape`."
-    fy = np.fft.fftfreq(shape[0])[:, None]; fx = np.fft.rfftfreq(shape[1])[None, :]
+    fy = np.fft.fftfreq(shape[0])[:, None]
+    fx = np.fft.rfftfreq(shape[1])[None, :]
     return np.hypot(fy, fx)
 
 def _standardise(x:np.ndarray) -> np.ndarray: return ((x - x.mean())/x.std()).astype(np.float32)
@@ -43,7 +44,8 @@ def bilateral_fields(shape:tuple[int,int], # (height, width) of each field
                      n:int=2 # number of fields (sides) sharing the coarse structure
                     ) -> list[np.ndarray]:
     "`n` standardised 1/f^beta fields that share their coarse structure."
-    f = _freq(shape); f[0, 0] = 1/max(shape)
+    f = _freq(shape)
+    f[0, 0] = 1/max(shape)
     amp = f**(-beta/2)
     c = np.exp(-(f/shared_below)**2)
     spec = lambda: np.fft.rfft2(rng.standard_normal(shape))
@@ -54,10 +56,13 @@ def bilateral_fields(shape:tuple[int,int], # (height, width) of each field
 def radial_spectrum(img:np.ndarray # square region of an image
                    ) -> tuple[np.ndarray, np.ndarray]:
     "Radially averaged power spectrum of `img` (Hann-windowed): frequencies (cycles/pixel) and power."
-    n = min(img.shape); img = img[:n, :n].astype(float)
-    w = np.hanning(n); win = (img - img.mean())*np.outer(w, w)
+    n = min(img.shape)
+    img = img[:n, :n].astype(float)
+    w = np.hanning(n)
+    win = (img - img.mean())*np.outer(w, w)
     p = np.abs(np.fft.fftshift(np.fft.fft2(win)))**2
-    y, x = np.indices(p.shape); r = np.hypot(y - n//2, x - n//2).astype(int)
+    y, x = np.indices(p.shape)
+    r = np.hypot(y - n//2, x - n//2).astype(int)
     power = np.bincount(r.ravel(), p.ravel())/np.bincount(r.ravel())
     k = np.arange(1, n//2)
     return k/n, power[1:n//2]
@@ -149,7 +154,8 @@ def pose_matrix(pose:dict, # rotation (deg), scale, shift (dy, dx)
                 centre:tuple[float,float] # (y, x) pivot
                ) -> np.ndarray:
     "3x3 homogeneous matrix (y, x) of the pose: output = R*S*(input - centre) + centre + shift."
-    t = np.deg2rad(pose['deg']); c, s = np.cos(t)*pose['scale'], np.sin(t)*pose['scale']
+    t = np.deg2rad(pose['deg'])
+    c, s = np.cos(t)*pose['scale'], np.sin(t)*pose['scale']
     m = np.array([[c, -s], [s, c]])
     off = np.asarray(centre) + [pose['dy'], pose['dx']] - m@np.asarray(centre)
     return np.r_[np.c_[m, off], [[0, 0, 1]]]
@@ -211,7 +217,8 @@ def lesion_patch(kind:str, rng:np.random.Generator, mm:float=MM) -> np.ndarray:
         n = rng.integers(5, 21) if kind == 'calcifications' else rng.integers(1, 4)
         spread, size, amp = (rng.uniform(*CLUSTER_SPREAD_MM)*mm, rng.uniform(0.6, 1.2),
                              0.35) if kind == 'calcifications' else (3*mm, 2.5, 0.3)
-        half = int(spread*1.5 + 6); out = np.zeros((2*half + 1,)*2, np.float32)
+        half = int(spread*1.5 + 6)
+        out = np.zeros((2*half + 1,)*2, np.float32)
         for y, x in rng.normal(0, spread/2, (n, 2)).clip(-spread, spread) + half:
             r, _ = _blob(out.shape, y, x, size, size, 0.)
             out += amp*rng.uniform(0.6, 1.0)*np.exp(-r**2)
@@ -252,7 +259,8 @@ def place_lesion(img:np.ndarray, # image in its final pose (chest wall left), mo
     half = patch.shape[0]//2
     cy, cx = ys[i], xs[i]
     y0, x0 = cy - half, cx - half
-    sy = slice(max(y0, 0), min(y0 + patch.shape[0], img.shape[0])); sx = slice(max(x0, 0),
+    sy = slice(max(y0, 0), min(y0 + patch.shape[0], img.shape[0]))
+    sx = slice(max(x0, 0),
                                                                                min(x0 + patch.shape[1], img.shape[1]))
     img[sy, sx] += patch[sy.start - y0:sy.stop - y0, sx.start - x0:sx.stop - x0]*(img[sy, sx] > 0)
     py0, px0, py1, px1 = extent(patch)
@@ -417,7 +425,9 @@ def vindr_woman(out:Path, # dataset folder
 def _write_csv(path:Path, cols:list[str], rows:list[dict]):
     "Write rows to a CSV, atomically."
     with atomic_write(path, newline='') as f:
-        w = csv.DictWriter(f, cols, extrasaction='ignore'); w.writeheader(); w.writerows(rows)
+        w = csv.DictWriter(f, cols, extrasaction='ignore')
+        w.writeheader()
+        w.writerows(rows)
 
 def _birads(v) -> float: return float(str(v).split()[-1]) if isinstance(v, str) and v.strip() else np.nan
 
@@ -515,7 +525,8 @@ def synth_dataset(out:Path|str, # folder to write the dataset into
                                                  f"{', '.join(LAYOUTS)}")
     check_options(synth_dataset, locals(), dict(patients=Count, seed=Seed, size=ImageSize, workers=Count|None))
     write_woman, finish = LAYOUTS[format]
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
     with ProcessPoolExecutor(workers or os.cpu_count()) as pool:
         parts = list(tqdm(pool.map(write_woman, [out]*patients, [seed]*patients, range(patients),
                                    [tuple(size)]*patients),

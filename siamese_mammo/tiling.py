@@ -141,7 +141,8 @@ def labelled_patches(fixed, moving, reg:Registered, patch:int) -> tuple[list, li
             rows.append(dict(base, abnormal=1, birads=box.get('birads'), outcome=box.get('pathology') or row.outcome,
                              side=lat))
             if (abnormal_area([cell], _coords([b for b in other_boxes if is_roi(b)])) > 0).any():
-                _add(skipped, {'normal patch overlaps an ROI of the other breast': 1}); continue
+                _add(skipped, {'normal patch overlaps an ROI of the other breast': 1})
+                continue
             patches.append(other_img[cell[1]:cell[3], cell[0]:cell[2]])
             rows.append(dict(base, abnormal=0, birads=other.breast_birads,
                              outcome=other.outcome if isinstance(other.outcome, str) else 'N', side=other_lat))
@@ -236,8 +237,11 @@ def write_npy(path:Path, parts:list[np.ndarray], shape:tuple) -> None:
     try:
         out = np.lib.format.open_memmap(tmp, mode='w+', dtype=np.uint16, shape=(sum(len(p) for p in parts), *shape))
         i = 0
-        for p in parts: out[i:i + len(p)] = p; i += len(p)
-        out.flush(); del out
+        for p in parts:
+            out[i:i + len(p)] = p
+            i += len(p)
+        out.flush()
+        del out
         os.replace(tmp, path)
     finally: tmp.unlink(missing_ok=True)   # no temporary file outlives a failure
 
@@ -287,7 +291,9 @@ def assemble(out:Path, names:list[str], patch:int, exam_counts:dict, patch_level
 # %% ../nbs/04_tiling.ipynb #1022071a
 def parse_shard(shard:str) -> tuple[int,int]:
     "Parse 'i/n' (0 <= i < n)."
-    try: i, n = (int(v) for v in shard.split('/')); assert 0 <= i < n
+    try:
+        i, n = (int(v) for v in shard.split('/'))
+        assert 0 <= i < n
     except (ValueError,
             AssertionError): raise DatasetError(f"shard must be i/n with 0 <= i < n, e.g. 0/4, got {shard!r}") from None
     return i, n
@@ -296,8 +302,12 @@ PREPARE_RULES = dict(patch=Patch, workers=Count|None, size=ImageSize, seed=Seed)
 
 def _intact(out:Path) -> bool:
     "Whether the stores open and agree with their tables; if not, say so (they are then rebuilt from the parts)."
-    try: open_store(out); return True
-    except DamagedFile as e: print(f'{e.args[0].split(":")[0]}: rebuilding the stores from the parts'); return False
+    try:
+        open_store(out)
+        return True
+    except DamagedFile as e:
+        print(f'{e.args[0].split(":")[0]}: rebuilding the stores from the parts')
+        return False
 
 def _make_parts(todo:list, workers:int|None, desc:str):
     "Process these pairs in worker processes, each saving its part, with a progress bar."
@@ -364,10 +374,12 @@ def prepare(dataset:str, # source: vindr, optimam, mias or synth
     work = _shard_parts(dataset, raw, out, pairs, names, options, shard, workers)
     if missing := sum(not (out/'parts'/name).exists() for name in names):
         print(f'{len(names) - missing} of {len(names)} image pairs done; run the other shards (or without --shard) '
-              f'to assemble'); return None
+              f'to assemble')
+        return None
     inputs = hashlib.sha1(json.dumps([names, patch_level_split, options], sort_keys=True).encode()).hexdigest()
     if (old := read_cache(out/'summary.json', read_json)) and old.get('inputs') == inputs and _intact(out):
-        print(f'{out}: stores up to date'); return _record_pairs(old, skips, out)
+        print(f'{out}: stores up to date')
+        return _record_pairs(old, skips, out)
     # an assembly reads every part: check them only then
     _make_parts([w for w in work if not part_done(w[-1])], workers, f'{dataset}{patch} damaged parts')
     labels = {name: f'{f.image_id} + {m.image_id}' for (f, m), name in zip(pairs, names)}
@@ -412,7 +424,9 @@ def figure3(out:Path|str, # a prepared dataset folder
         r, pair = t.loc[k], np.asarray(store.pairs[k])
         lo, hi = np.percentile(pair, [1, 99.5])   # one grey scale for both patches of a pair
         for ax, img, side in zip(ax_row, pair, [r.fixed_side, 'R' if r.fixed_side == 'L' else 'L']):
-            ax.imshow(img, cmap='gray', vmin=lo, vmax=hi); ax.set_xticks([]); ax.set_yticks([])
+            ax.imshow(img, cmap='gray', vmin=lo, vmax=hi)
+            ax.set_xticks([])
+            ax.set_yticks([])
             ax.set_title(f'{title}: {side}-{r.view}' + (f', A={r.A:.2f}' if side == r.abnormal_side else ''),
                          fontsize=9)
         if r.A > 0: _draw_boxes(ax_row[0], exams, r)
@@ -427,4 +441,5 @@ def _draw_boxes(ax, exams:pd.DataFrame, r:pd.Series):
     for b in image.boxes:
         ax.add_patch(Rectangle((b['xmin'] - r.x1 - 0.5, b['ymin'] - r.y1 - 0.5), b['xmax'] - b['xmin'],
                                b['ymax'] - b['ymin'], fill=False, ec='r', lw=1.5))
-    ax.set_xlim(-0.5, r.x2 - r.x1 - 0.5); ax.set_ylim(r.y2 - r.y1 - 0.5, -0.5)
+    ax.set_xlim(-0.5, r.x2 - r.x1 - 0.5)
+    ax.set_ylim(r.y2 - r.y1 - 0.5, -0.5)

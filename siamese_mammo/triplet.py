@@ -133,13 +133,15 @@ class TripletMethod(SSLMethod):
 
     def _loss(self, x:torch.Tensor, rows:torch.Tensor, wrap:Callable=lambda n: n) -> tuple[torch.Tensor, torch.Tensor]:
         "(The hard triplet loss of one micro-batch of anchors, their embeddings)."
-        positives = self.clip(x, rows); B, n = positives.shape[:2]
+        positives = self.clip(x, rows)
+        B, n = positives.shape[:2]
         h, z = wrap(self.nets[0])(torch.cat([x[:, None], positives], 1).flatten(0, 1).unsqueeze(1))
         z = z.float().unflatten(0, (B, n + 1))
         owner = rows.cpu().numpy().repeat(n + 1)
         valid = torch.from_numpy(negative_mask(self.meta, rows.cpu().numpy(), owner, self.far)).to(x.device)
         valid = draw_negatives(valid, self.negatives)
-        keep = valid.any(1); self._last_lonely = int((~keep).sum())
+        keep = valid.any(1)
+        self._last_lonely = int((~keep).sum())
         if not keep.any(): return 0*z.sum(), h.unflatten(0, (B, n + 1))[:, 0]
         pool = z.flatten(0, 1)[None].expand(int(keep.sum()), -1, -1)
         loss = hard_triplet_loss(z[keep, 0], z[keep, 1:], pool, valid[keep], self.k1, self.k2, self.margin)
@@ -147,7 +149,8 @@ class TripletMethod(SSLMethod):
 
     def loss(self, x:torch.Tensor, rows:torch.Tensor) -> torch.Tensor:
         "The loss of one training micro-batch; its anchors without any negative are counted for the epoch's log."
-        out = super().loss(x, rows); self._lonely += self._last_lonely
+        out = super().loss(x, rows)
+        self._lonely += self._last_lonely
         return out
 
     def end_epoch(self, gather:Callable=lambda a: a) -> dict:

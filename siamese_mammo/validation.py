@@ -6,20 +6,22 @@
 from __future__ import annotations
 import ast, json, re
 from contextlib import suppress
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Literal
 import pandas as pd
 from pydantic import (TypeAdapter, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model,
                       model_validator)
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 from .core import DamagedFile, OptionError, UserError
 from .io import VIEWS
 
 # %% auto #0
 __all__ = ['Count', 'NonNegative', 'Seed', 'Rate', 'Fraction', 'Side', 'Patch', 'ImageSize', 'Device', 'SKIP_COLUMNS',
            'PlainName', 'Text', 'Number', 'BIRADS', 'Density', 'Categories', 'MIAS_CLASSES', 'MIAS_FIELDS', 'MiasPixel',
-           'OMIDB_TABLES', 'choice', 'check_options', 'Skips', 'read_json', 'read_back', 'read_cache', 'plain_name',
-           'check_box', 'VindrRow', 'valid_rows', 'MiasRow', 'mias_fields', 'OmidbImageDb', 'omidb_client_problem',
-           'inside']
+           'OMIDB_TABLES', 'choice', 'check_options', 'budget', 'budget_table', 'Skips', 'read_json', 'read_back',
+           'read_cache', 'plain_name', 'check_box', 'VindrRow', 'valid_rows', 'MiasRow', 'mias_fields', 'OmidbImageDb',
+           'omidb_client_problem', 'inside']
 
 # %% ../nbs/01a_validation.ipynb #e3f1c427
 Count = Annotated[int, Field(ge=1)]             # 1, 2, ...
@@ -52,6 +54,24 @@ def check_options(fn, # the function or dataclass whose parameters these are (na
     model = create_model(f'{getattr(fn, "__name__", "options")}_options', **fields)
     try: return {**values, **dict(model(**{k: values[k] for k in fields}))}
     except ValidationError as e: raise OptionError(_option_message(e, values)) from None
+
+# %% ../nbs/01a_validation.ipynb #0243029a
+def budget(cls):
+    "`cls` as a frozen dataclass whose fields pydantic checks when an instance is made (unknown fields refused)."
+    return pydantic_dataclass(frozen=True, config=ConfigDict(extra='forbid'))(cls)
+
+def _flat(values:dict, prefix:str='') -> dict:
+    "Nested dicts as one level, their keys joined by dots."
+    out = {}
+    for k, v in values.items():
+        if isinstance(v, dict) and v: out.update(_flat(v, f'{prefix}{k}.'))
+        else: out[prefix + k] = v
+    return out
+
+def budget_table(presets:dict # preset name -> a `budget` instance
+                ) -> pd.DataFrame:
+    "A study's presets side by side: a column per preset, a row per (nested) field."
+    return pd.DataFrame({name: _flat(asdict(b)) for name, b in presets.items()})
 
 # %% ../nbs/01a_validation.ipynb #d817893f
 SKIP_COLUMNS = ['item', 'reason', 'detail']
@@ -180,7 +200,8 @@ class VindrRow(BaseModel):
 
     @model_validator(mode='after')
     def _whole_box(self):
-        check_box(self.xmin, self.ymin, self.xmax, self.ymax); return self
+        check_box(self.xmin, self.ymin, self.xmax, self.ymax)
+        return self
 
     @property
     def box(self) -> list[float]|None:

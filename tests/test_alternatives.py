@@ -72,11 +72,13 @@ def test_a_call_keeps_the_other_sources_rows(ablation, tmp_path):
     from siamese_mammo.cli import main
     page = shutil.copytree(ablation['page'], tmp_path/'page')
     for name in ('table5.csv', 'differences.csv'):   # the same rows, as if written for another source
-        t = pd.read_csv(page/name); pd.concat([t.assign(data='other'), t]).to_csv(page/name, index=False)
+        t = pd.read_csv(page/name)
+        pd.concat([t.assign(data='other'), t]).to_csv(page/name, index=False)
     report = json.loads((page/'report.json').read_text())
     report['sources']['other'] = dict(report['sources']['synth32'], command='an earlier call')
     (page/'report.json').write_text(json.dumps(report))
-    args = list(map(str, ablation['args'])); args[args.index('--out') + 1] = str(page)
+    args = list(map(str, ablation['args']))
+    args[args.index('--out') + 1] = str(page)
     assert main(args) == 0
     t, first = pd.read_csv(page/'table5.csv'), pd.read_csv(ablation['page']/'table5.csv')
     assert list(t.data.unique()) == ['other', 'synth32'] and len(t) == 2*len(first)

@@ -36,7 +36,9 @@ def skips_of(raw) -> list[tuple]:
 
 def edit_cell(raw, line:int, column:str, value:str) -> str:
     "Set one cell of the table; return the image id of its row."
-    t = table(raw); t.loc[line, column] = value; write(raw, t)
+    t = table(raw)
+    t.loc[line, column] = value
+    write(raw, t)
     return t.image_id[line]
 
 def one_skip(raw, image_id:str) -> tuple:
@@ -55,20 +57,25 @@ def set_header(raw, image_id:str, **tags):
 # --- the silent cases: each is now a recorded skip or a recorded drop
 
 def test_laterality_disagreeing_with_dicom_is_skipped(clean, tmp_path):
-    raw = copy(clean, tmp_path); img = table(raw).image_id[0]; side = table(raw).laterality[0]
+    raw = copy(clean, tmp_path)
+    img = table(raw).image_id[0]
+    side = table(raw).laterality[0]
     set_header(raw, img, ImageLaterality='L' if side == 'R' else 'R')
     assert one_skip(raw, img)[1:] == ('laterality disagrees with the DICOM',
                                       f"table {side}, DICOM header {'L' if side == 'R' else 'R'}")
 
 def test_view_and_size_disagreeing_with_dicom_are_skipped(clean, tmp_path):
-    raw = copy(clean, tmp_path); t = table(raw)
+    raw = copy(clean, tmp_path)
+    t = table(raw)
     set_header(raw, t.image_id[0], ViewPosition='MLO' if t.view_position[0] == 'CC' else 'CC')
     assert one_skip(raw, t.image_id[0])[1] == 'view disagrees with the DICOM'
     img = edit_cell(raw, 2, 'height', '300')
     assert one_skip(raw, img)[1:] == ('size disagrees with the DICOM', 'table (300, 192), DICOM header (256, 192)')
 
 def test_exact_duplicate_row_is_dropped_with_a_record_and_the_box_not_doubled(clean, tmp_path):
-    raw = copy(clean, tmp_path); t = table(raw); k = with_box(raw)
+    raw = copy(clean, tmp_path)
+    t = table(raw)
+    k = with_box(raw)
     before = read_vindr(raw, size=(128, 96))[0].set_index('image_id').boxes[t.image_id[k]]
     write(raw, pd.concat([t, t.iloc[[k]]], ignore_index=True))
     exams, skips = read_vindr(raw, size=(128, 96))
@@ -80,17 +87,23 @@ def test_exact_duplicate_row_is_dropped_with_a_record_and_the_box_not_doubled(cl
 @pytest.mark.parametrize('value, says', [('BI-RADS 7', "'BI-RADS 7' is not a BI-RADS category 0-6"),
                                          ('BI-RADS 4A', "'BI-RADS 4A' is not a BI-RADS category 0-6")])
 def test_birads_outside_the_scale_is_skipped(clean, tmp_path, value, says):
-    raw = copy(clean, tmp_path); img = edit_cell(raw, 0, 'breast_birads', value)
+    raw = copy(clean, tmp_path)
+    img = edit_cell(raw, 0, 'breast_birads', value)
     assert one_skip(raw, img) == (img, 'invalid breast_birads', f'{VINDR_TABLE} line 2: {says}')
 
 def test_density_outside_the_scale_is_skipped(clean, tmp_path):
-    raw = copy(clean, tmp_path); img = edit_cell(raw, 0, 'breast_density', 'DENSITY E')
+    raw = copy(clean, tmp_path)
+    img = edit_cell(raw, 0, 'breast_density', 'DENSITY E')
     assert one_skip(raw, img)[1] == 'invalid breast_density'
 
 def test_path_outside_the_dataset_is_never_read(clean, tmp_path):
-    raw = copy(clean, tmp_path); t = table(raw)
-    outside = tmp_path/'outside'; outside.mkdir(); shutil.copy(next((raw/'images').rglob('*.dicom')), outside/'x.dicom')
-    t.loc[0, 'image_id'] = '../../../outside/x'; write(raw, t)
+    raw = copy(clean, tmp_path)
+    t = table(raw)
+    outside = tmp_path/'outside'
+    outside.mkdir()
+    shutil.copy(next((raw/'images').rglob('*.dicom')), outside/'x.dicom')
+    t.loc[0, 'image_id'] = '../../../outside/x'
+    write(raw, t)
     assert one_skip(raw, '../../../outside/x')[1:] == ('invalid image_id',
                                                        f'{VINDR_TABLE} line 2: must be a plain name, not empty and '
                                                        f'not a path')
@@ -100,32 +113,43 @@ def test_path_outside_the_dataset_is_never_read(clean, tmp_path):
                                                  ('xmax', '0', 'box: xmax > xmin and ymax > ymin needed'),
                                                  ('ymax', '', 'box: some of xmin')])
 def test_bad_box_coordinates_are_skipped_naming_the_field(clean, tmp_path, column, value, says):
-    raw = copy(clean, tmp_path); k = with_box(raw); img = edit_cell(raw, k, column, value)
+    raw = copy(clean, tmp_path)
+    k = with_box(raw)
+    img = edit_cell(raw, k, column, value)
     item, reason, detail = one_skip(raw, img)
     assert reason == f"invalid {column if column in ('xmin', 'ymin') else 'box'}"
     assert detail.startswith(f'{VINDR_TABLE} line {k + 2}: {says}')
 
 def test_a_header_without_its_size_is_skipped(clean, tmp_path):
-    raw = copy(clean, tmp_path); img = table(raw).image_id[0]
-    path = next((raw/'images').rglob(f'{img}.dicom')); ds = pydicom.dcmread(path); del ds.Rows; ds.save_as(path)
+    raw = copy(clean, tmp_path)
+    img = table(raw).image_id[0]
+    path = next((raw/'images').rglob(f'{img}.dicom'))
+    ds = pydicom.dcmread(path)
+    del ds.Rows
+    ds.save_as(path)
     assert one_skip(raw, img)[1] == 'DICOM header without a valid Rows'
 
 def test_a_colour_dicom_is_skipped(clean, tmp_path):
-    raw = copy(clean, tmp_path); img = table(raw).image_id[0]
+    raw = copy(clean, tmp_path)
+    img = table(raw).image_id[0]
     set_header(raw, img, PhotometricInterpretation='RGB', SamplesPerPixel=3)
     assert one_skip(raw, img)[1] == 'not a greyscale DICOM (PhotometricInterpretation RGB, SamplesPerPixel 3)'
 
 def test_a_table_saved_with_a_byte_order_mark_reads_the_same(clean, tmp_path):
-    raw = copy(clean, tmp_path); before = read_vindr(raw, size=(128, 96))[0]
+    raw = copy(clean, tmp_path)
+    before = read_vindr(raw, size=(128, 96))[0]
     (raw/VINDR_TABLE).write_bytes(b'\xef\xbb\xbf' + (raw/VINDR_TABLE).read_bytes())
     pd.testing.assert_frame_equal(read_vindr(raw, size=(128, 96))[0], before)
 
 def test_categories_that_are_not_a_list_are_skipped(clean, tmp_path):
-    raw = copy(clean, tmp_path); img = edit_cell(raw, 0, 'finding_categories', 'Mass')
+    raw = copy(clean, tmp_path)
+    img = edit_cell(raw, 0, 'finding_categories', 'Mass')
     assert one_skip(raw, img)[1] == 'invalid finding_categories'
 
 def test_a_byte_that_is_not_utf8_fails_its_row_only(clean, tmp_path):
-    raw = copy(clean, tmp_path); t = table(raw); img = t.image_id[0]
+    raw = copy(clean, tmp_path)
+    t = table(raw)
+    img = t.image_id[0]
     data = (raw/VINDR_TABLE).read_bytes().replace(t.study_id[0].encode() + b',',
                                                   t.study_id[0].encode()[:-1] + b'\xff,', 1)
     (raw/VINDR_TABLE).write_bytes(data)
@@ -139,13 +163,15 @@ def one_line(p) -> str:
     return p.stderr.strip()
 
 def test_a_table_with_only_its_header_is_one_line(clean, tmp_path, cli):
-    raw = copy(clean, tmp_path); write(raw, table(raw).iloc[:0])
+    raw = copy(clean, tmp_path)
+    write(raw, table(raw).iloc[:0])
     line = one_line(cli('prepare', '--dataset', 'synth', '--raw', raw, '--out', tmp_path/'o', '--size', SIZE,
                             '--patch', PATCH))
     assert line.endswith(f'{raw/VINDR_TABLE}: the table has a header but no rows')
 
 def test_no_usable_pair_is_one_line_with_every_reason_recorded(clean, tmp_path, cli):
-    raw = copy(clean, tmp_path); write(raw, table(raw).assign(breast_birads='BI-RADS 9'))
+    raw = copy(clean, tmp_path)
+    write(raw, table(raw).assign(breast_birads='BI-RADS 9'))
     line = one_line(cli('prepare', '--dataset', 'synth', '--raw', raw, '--out', tmp_path/'o', '--size', SIZE,
                             '--patch', PATCH))
     assert 'no usable bilateral image pair' in line and 'invalid breast_birads' in line
@@ -184,7 +210,8 @@ def test_an_output_folder_that_is_a_file_is_one_line(clean, tmp_path, cli):
 def test_a_repeated_mias_line_is_dropped_with_a_record(tmp_path):
     from siamese_mammo.datasets import mias_sample, read_mias
     shutil.copytree(mias_sample(), tmp_path/'mias')
-    info = tmp_path/'mias'/'Info.txt'; line = next(l for l in info.read_text().splitlines() if l.startswith('mdb001'))
+    info = tmp_path/'mias'/'Info.txt'
+    line = next(l for l in info.read_text().splitlines() if l.startswith('mdb001'))
     info.write_text(info.read_text() + line + '\n')
     exams, skips = read_mias(tmp_path/'mias', size=(128, 96))
     assert len(exams.set_index('image_id').boxes['mdb001']) == 1
@@ -199,13 +226,16 @@ def test_an_option_error_is_one_line_from_the_installed_command(tmp_path):
 @pytest.fixture(scope='module')
 def prepared(clean, tmp_path_factory):
     "A data root holding the clean set, prepared."
-    root = tmp_path_factory.mktemp('root'); shutil.copytree(clean, root/'raw'/'synth')
+    root = tmp_path_factory.mktemp('root')
+    shutil.copytree(clean, root/'raw'/'synth')
     prepare('synth', PATCH, size=(128, 96), data_dir=str(root), workers=2)
     return root
 
 def test_a_store_cut_short_is_one_line_and_prepare_rebuilds_it(prepared, tmp_path, cli):
-    root = Path(shutil.copytree(prepared, tmp_path/'root')); store = root/'processed'/f'synth{PATCH}'
-    whole = (store/'pairs.npy').read_bytes(); (store/'pairs.npy').write_bytes(whole[:3000])
+    root = Path(shutil.copytree(prepared, tmp_path/'root'))
+    store = root/'processed'/f'synth{PATCH}'
+    whole = (store/'pairs.npy').read_bytes()
+    (store/'pairs.npy').write_bytes(whole[:3000])
     line = one_line(cli('pretrain', '--dataset', f'synth{PATCH}', '--data-dir', root, '--run-dir', tmp_path/'run',
                             '--epochs', 1, '--device', 'cpu'))
     assert f'{store/"pairs.npy"} is damaged or unreadable (ValueError): rerun siamese-mammo prepare' in line
@@ -233,11 +263,15 @@ def test_splits_do_not_depend_on_the_salt(prepared, tmp_path, cli):
     assert a.split.tolist() == b.split.tolist()          # ... the splits are not
 
 def test_an_excluded_pair_is_named_in_skipped_csv(clean, tmp_path):
-    raw = copy(clean, tmp_path); t = table(raw)
+    raw = copy(clean, tmp_path)
+    t = table(raw)
     # a normal image
     img = t.image_id[(t.breast_birads == 'BI-RADS 1') & (t.groupby('image_id').image_id.transform('size') == 1)].iloc[0]
-    path = next((raw/'images').rglob(f'{img}.dicom')); ds = pydicom.dcmread(path)
-    ds.Rows = ds.Columns = 1; ds.PixelData = b'\0\0'; ds.save_as(path)
+    path = next((raw/'images').rglob(f'{img}.dicom'))
+    ds = pydicom.dcmread(path)
+    ds.Rows = ds.Columns = 1
+    ds.PixelData = b'\0\0'
+    ds.save_as(path)
     write(raw,
           t.assign(height=np.where(t.image_id == img, '1', t.height), width=np.where(t.image_id == img, '1', t.width)))
     summary = prepare('synth', PATCH, raw=str(raw), out=str(tmp_path/'o'), size=(128, 96), workers=1)
@@ -272,7 +306,9 @@ def damage(raw:Path, what:tuple):
     "Apply one damage to a copy of the set."
     t, kind = table(raw), what[0]
     files = sorted((raw/'images').rglob('*.dicom'))
-    if kind == 'cell': t.loc[what[1] % len(t), what[2]] = what[3]; write(raw, t)
+    if kind == 'cell':
+        t.loc[what[1] % len(t), what[2]] = what[3]
+        write(raw, t)
     elif kind == 'repeat': write(raw, pd.concat([t, t.iloc[[what[1] % len(t)]]], ignore_index=True))
     elif kind in ('header', 'drop tag'):
         try: ds = pydicom.dcmread(files[what[1] % len(files)])
@@ -281,7 +317,8 @@ def damage(raw:Path, what:tuple):
         elif what[2] in ds: delattr(ds, what[2])
         ds.save_as(files[what[1] % len(files)])
     elif kind == 'truncate':
-        f = files[what[1] % len(files)]; f.write_bytes(f.read_bytes()[:int(f.stat().st_size*what[2])])
+        f = files[what[1] % len(files)]
+        f.write_bytes(f.read_bytes()[:int(f.stat().st_size*what[2])])
     else: files[what[1] % len(files)].unlink()
 
 def accounted(raw:Path, exams:pd.DataFrame, skipped:pd.DataFrame) -> set:
@@ -303,7 +340,8 @@ def test_reading_a_damaged_set_records_every_image(clean, tmp_path_factory, dama
 @settings(max_examples=6, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(DAMAGE, min_size=1, max_size=2))
 def test_prepare_on_a_damaged_set_records_every_image_and_pair(clean, tmp_path_factory, damages):
-    base = tmp_path_factory.mktemp('p'); raw = Path(shutil.copytree(clean, base/'synth'))
+    base = tmp_path_factory.mktemp('p')
+    raw = Path(shutil.copytree(clean, base/'synth'))
     for d in damages: damage(raw, d)
     try: summary = prepare('synth', PATCH, raw=str(raw), out=str(base/'o'), size=(128, 96), workers=1)
     except UserError: return

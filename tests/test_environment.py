@@ -14,7 +14,8 @@ def name(spec:str) -> str:
     return CONDA_TO_PIP.get(n, n)
 
 def settings_packages() -> set:
-    cfg = ConfigParser(delimiters=['=']); cfg.read(ROOT/'settings.ini')
+    cfg = ConfigParser(delimiters=['='])
+    cfg.read(ROOT/'settings.ini')
     return {name(s) for k in ('requirements', 'dev_requirements') for s in shlex.split(cfg['DEFAULT'][k])}
 
 def conda_packages() -> set:
@@ -32,6 +33,7 @@ def test_name_normalisation():
 def test_pins_agree():
     "The nbdev 2 pins are the same in both files (nbdev 3 refuses settings.ini)."
     text = (ROOT/'environment.yml').read_text()
-    cfg = ConfigParser(delimiters=['=']); cfg.read(ROOT/'settings.ini')
+    cfg = ConfigParser(delimiters=['='])
+    cfg.read(ROOT/'settings.ini')
     for pin in shlex.split(cfg['DEFAULT']['dev_requirements']):
         if any(op in pin for op in '<>='): assert pin in text, pin

@@ -9,7 +9,8 @@ from siamese_mammo.methods import encoder
 @pytest.fixture(scope='module')
 def pretrained(tmp_path_factory):
     "A run folder holding one encoder, as a finished pretraining run leaves it."
-    folder = tmp_path_factory.mktemp('simclr'); torch.manual_seed(7)
+    folder = tmp_path_factory.mktemp('simclr')
+    torch.manual_seed(7)
     save_torch(encoder().state_dict(), folder/'encoder.pt')
     return folder
 
@@ -67,7 +68,7 @@ def test_second_call_reuses_the_runs(table6):
 def test_killed_run_resumes_to_the_same_weights(data, tmp_path, monkeypatch):
     import siamese_mammo.lem as lem
     smoke = LEM_PRESETS['smoke']
-    cfg = lambda runs: LEMConfig('synth32', 'none', smoke['size'], 2, smoke['batch_size'], device='cpu',
+    cfg = lambda runs: LEMConfig('synth32', 'none', smoke.size, 2, smoke.batch_size, device='cpu',
                                  data_dir=str(data), runs_dir=str(tmp_path/runs))
     whole = train_lem(cfg('whole')).metrics
     epoch = lem.train_epoch
@@ -87,7 +88,7 @@ def test_killed_run_resumes_to_the_same_weights(data, tmp_path, monkeypatch):
 def test_other_options_refuse_to_resume(data, tmp_path):
     from siamese_mammo.core import OptionError
     smoke = LEM_PRESETS['smoke']
-    base = dict(size=smoke['size'], epochs=1, batch_size=smoke['batch_size'], device='cpu', data_dir=str(data),
+    base = dict(size=smoke.size, epochs=1, batch_size=smoke.batch_size, device='cpu', data_dir=str(data),
                 runs_dir=str(tmp_path))
     train_lem(LEMConfig('synth32', 'none', **base))
     with pytest.raises(OptionError, match=r'made with tau=0.5 \(now 0.2\)'):
@@ -96,7 +97,7 @@ def test_other_options_refuse_to_resume(data, tmp_path):
 def test_frozen_backbone_trains_the_score_convolution_only(data, pretrained, tmp_path):
     "With `frozen`, the backbone's weights stay those of the pretraining run; only the 1x1 convolution learns."
     smoke = LEM_PRESETS['smoke']
-    cfg = LEMConfig('synth32', f'simclr={pretrained}', smoke['size'], 2, smoke['batch_size'], lr=1e-2, frozen=True,
+    cfg = LEMConfig('synth32', f'simclr={pretrained}', smoke.size, 2, smoke.batch_size, lr=1e-2, frozen=True,
                     device='cpu', data_dir=str(data), runs_dir=str(tmp_path))
     metrics = train_lem(cfg).metrics
     best = torch.load(cfg.out_dir()/'best.pt', weights_only=True)

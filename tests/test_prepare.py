@@ -50,7 +50,8 @@ def test_killed_run_resumes_to_identical_store(raw, whole, tmp_path, cli):
     parts = tmp_path/'killed'/'parts'
     deadline = time.time() + 120
     while time.time() < deadline and len(list(parts.glob('*.npz'))) < 3: time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL); proc.wait()
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
     done = len(list(parts.glob('*.npz')))
     assert 3 <= done < 16 and not (tmp_path/'killed'/'pairs.npy').exists(), done
     rerun = cli(*prepare_args(raw, tmp_path/'killed', '--workers', 1))

@@ -44,7 +44,8 @@ def test_killed_run_resumes_to_the_same_result(data, tmp_path, cli, method):
     metrics = tmp_path/'killed'/'metrics.json'
     epochs_done = lambda: len(json.loads(metrics.read_text())['history']) if metrics.exists() else 0
     while killed.poll() is None and epochs_done() < 2: time.sleep(0.02)
-    killed.send_signal(signal.SIGKILL); killed.wait()
+    killed.send_signal(signal.SIGKILL)
+    killed.wait()
     state = torch.load(tmp_path/'killed'/'checkpoint.pt', weights_only=True)
     assert state['epoch'] == 1 and json.loads(metrics.read_text())['test'] is None   # killed during epoch 2
     resumed = cli(*run('killed', '--resume'))
@@ -66,7 +67,8 @@ def test_resume_refuses_changed_options(data, tmp_path, cli):
     p = cli(*pretrain(data, tmp_path/'r', '--epochs', 1, '--resume', '--loss', 'single'))
     assert p.returncode == 2 and p.stderr.count('\n') == 1
     assert "the checkpoint was made with loss='cross' (now 'single')" in p.stderr
-    summary = Path(data)/'processed'/'synth32'/'summary.json'; prepared = summary.read_text()
+    summary = Path(data)/'processed'/'synth32'/'summary.json'
+    prepared = summary.read_text()
     try:   # the store prepared again from other inputs
         summary.write_text(json.dumps(dict(json.loads(prepared), inputs='0'*40)))
         p = cli(*pretrain(data, tmp_path/'r', '--epochs', 1, '--resume'))

@@ -30,7 +30,8 @@ def problems(path):
             for k, p in params.items() if p['inferred_type_name'] in ('None', '') or not p['help']]
 
 def main():
-    cfg = ConfigParser(delimiters=['=']); cfg.read(ROOT/'settings.ini')
+    cfg = ConfigParser(delimiters=['='])
+    cfg.read(ROOT/'settings.ini')
     nbs = cfg['DEFAULT']['papermill_nbs'].split()
     errs = [e for nb in nbs for e in problems(ROOT/'nbs'/nb)]
     for e in errs: print('FAIL:', e, file=sys.stderr)

@@ -28,7 +28,9 @@ def lesion_differences(store) -> tuple[np.ndarray, np.ndarray]:
     lab, x = store.labelled_table, np.asarray(store.labelled).astype(np.float32)/65535
     ab = lab.abnormal.to_numpy()
     first = np.flatnonzero((ab[:-1] == 1) & (ab[1:] == 0))   # an abnormal row followed by its normal partner
-    P = x.shape[1]; yy, xx = np.mgrid[:P, :P] - (P - 1)/2; r = np.hypot(yy, xx)
+    P = x.shape[1]
+    yy, xx = np.mgrid[:P, :P] - (P - 1)/2
+    r = np.hypot(yy, xx)
     diff = x[first] - x[first + 1]
     return first, np.stack([diff[:, r <= k].mean(1) for k in RADII], 1)
 
@@ -41,7 +43,8 @@ def lesion_contrast(store) -> dict:
 def floors(store, resamples:int=200, seed:int=0) -> dict:
     ("Average AUCs of the pixel difference, two untrained encoders' D and the asymmetry floor over all pairs, with 95% "
      "intervals over women.")
-    A, women = store.table.A.to_numpy(), store.table.patient_id.to_numpy(); torch.manual_seed(seed)
+    A, women = store.table.A.to_numpy(), store.table.patient_id.to_numpy()
+    torch.manual_seed(seed)
     x = torch.from_numpy(np.asarray(store.pairs).astype(np.float32)/65535)
     batches = ((x[i:i + 256], torch.arange(i, min(i + 256, len(A)))) for i in range(0, len(A), 256))
     scores = SiameseMethod(A).scores(batches)
