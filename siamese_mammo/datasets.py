@@ -244,8 +244,7 @@ def _vindr_rows(raw:Path, skips:Skips) -> dict[str, list[VindrRow]]:
         if image_id in bad: continue   # already recorded with the row's problem
         rows = [parsed[k] for k in g._k]
         if why := _disagreement(rows, list(g.index)):
-            skips.add(image_id, 'rows of one image disagree',
-                                                                f'{VINDR_TABLE}: {why}')
+            skips.add(image_id, 'rows of one image disagree', f'{VINDR_TABLE}: {why}')
             continue
         images[image_id] = rows
     return images

@@ -6,6 +6,7 @@
 from __future__ import annotations
 import math, warnings
 from functools import partial
+from pathlib import Path
 from typing import Callable, Iterable, Protocol
 import numpy as np
 import torch
@@ -19,6 +20,7 @@ from kornia.filters import gaussian_blur2d
 from lightly.loss import NTXentLoss
 from lightly.models.modules.heads import SimCLRProjectionHead
 from .core import OptionError
+from .validation import read_back, read_json
 from .report import average_auc
 from .methods import EMBEDDING, MethodBase, encoder, evaluating, unwrap
 from .ssl import SSLMethod, mammo_augment
@@ -491,6 +493,28 @@ def _target_name(config:dict) -> str:
     loss, target = config.get('loss'), config.get('soft_target', 'distance')
     return TARGET_NAMES['ssl_weighted' if loss == 'ssl_weighted' else target]
 
+def _run_mixtures(run_dir:str) -> tuple[dict, dict, list]:
+    "A finished run's options, its last training pairs' values (`distances.npz`) and both fitted labellers."
+    again = 'rerun the pretraining run (its files are incomplete)'
+    config = read_back(Path(run_dir)/'metrics.json', read_json, again)['config']
+    last = read_back(Path(run_dir)/'distances.npz', lambda p: dict(np.load(p)), again)
+    state = read_back(Path(run_dir)/'checkpoint.pt', lambda p: torch.load(p, weights_only=True), again)['method']
+    labellers = [LABELLERS[config.get('labeller', 'gmm')]() for _ in (1, 2)]
+    for k, lab in enumerate(labellers, 1): lab.load_state_dict(state[f'labeller{k}'])
+    return config, last, labellers
+
+def _example_pairs(columns, pairs:np.ndarray, last:dict, p:np.ndarray):
+    "Pairs spread over the soft labels `p`, a column of two axes each, titled with their D, P and q."
+    picks = np.argsort(p)[np.linspace(0, len(p) - 1, len(columns)).astype(int)]
+    for axs, i in zip(columns, picks):
+        pair = np.asarray(pairs[last['index'][i]])
+        lo, hi = np.percentile(pair, [1, 99.5])
+        for ax, img in zip(axs, pair):
+            ax.imshow(img, cmap='gray', vmin=lo, vmax=hi)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        axs[0].set_title(f"D1={last['d1'][i]:.2f} P1={p[i]:.2f}\nq1={last['q1'][i]:.2f}", fontsize=8)
+
 def figure4(run_dir:str, # a finished siamese run (metrics.json, distances.npz)
             store_dir:str, # the prepared dataset it trained on
             path:str|None=None, # where to save the figure (PNG or PDF); None: only return it
@@ -498,32 +522,15 @@ def figure4(run_dir:str, # a finished siamese run (metrics.json, distances.npz)
            ):
     ("Histograms of both networks' mixture targets (D, unless the run fitted another) with the fitted mixtures and "
      "priors, and example pairs with their D, P and q.")
-    import json, matplotlib.pyplot as plt
-    from pathlib import Path
-    from siamese_mammo.validation import read_back
-    again = 'rerun the pretraining run (its files are incomplete)'
-    metrics = read_back(Path(run_dir)/'metrics.json', lambda p: json.loads(p.read_text()), again)
-    last = read_back(Path(run_dir)/'distances.npz', lambda p: dict(np.load(p)), again)
-    state = read_back(Path(run_dir)/'checkpoint.pt', lambda p: torch.load(p, weights_only=True), again)['method']
-    labellers = [LABELLERS[metrics['config'].get('labeller', 'gmm')]() for _ in (1, 2)]
-    for k, lab in enumerate(labellers, 1): lab.load_state_dict(state[f'labeller{k}'])
-    name, t = _target_name(metrics['config']), {k: last.get(f't{k}', last[f'd{k}']) for k in (1, 2)}
+    import matplotlib.pyplot as plt   # here, not at the top: only the figures need it
+    config, last, labellers = _run_mixtures(run_dir)
+    name, t = _target_name(config), {k: last.get(f't{k}', last[f'd{k}']) for k in (1, 2)}
     pairs = np.load(Path(store_dir)/'pairs.npy', mmap_mode='r')
     fig = plt.figure(figsize=(2.2*examples, 6.4))
     top, bottom = fig.subfigures(2, 1, height_ratios=[1, 1.1])
     for ax, k, lab, colour in zip(top.subplots(1, 2), (1, 2), labellers, ('tab:blue', 'tab:orange')):
         _mixture_curves(ax, t[k], lab, colour)
         ax.set_title(f'network {k}: {name} of {len(last["index"])} training pairs', fontsize=9)
-    p = labellers[0].posterior(t[1])
-    picks = np.argsort(p)[np.linspace(0, len(p) - 1, examples).astype(int)]
-    for axs, i in zip(bottom.subplots(2, examples, squeeze=False).T, picks):
-        pair = np.asarray(pairs[last['index'][i]])
-        lo, hi = np.percentile(pair, [1, 99.5])
-        for ax, img in zip(axs, pair):
-            ax.imshow(img, cmap='gray', vmin=lo,
-                                                 vmax=hi)
-            ax.set_xticks([])
-            ax.set_yticks([])
-        axs[0].set_title(f"D1={last['d1'][i]:.2f} P1={p[i]:.2f}\nq1={last['q1'][i]:.2f}", fontsize=8)
+    _example_pairs(bottom.subplots(2, examples, squeeze=False).T, pairs, last, labellers[0].posterior(t[1]))
     if path: fig.savefig(path, dpi=150, bbox_inches='tight')
     return fig

@@ -349,6 +349,26 @@ def _shard_parts(dataset:str, raw:Path, out:Path, pairs:list, names:list[str], o
     _make_parts(todo, workers, f"{dataset}{options['patch']} pairs")
     return work
 
+def _check_prepare(dataset:str, values:dict):
+    "Refuse an unknown dataset, an option out of its range, or a patch larger than the image, before any work."
+    if dataset not in READERS: raise DatasetError(f"unknown dataset {dataset!r}: choose one of {', '.join(READERS)}")
+    check_options(prepare, values, PREPARE_RULES)
+    if values['patch'] > min(size := values['size']):
+        raise OptionError(f"option patch: must be at most the smaller side of size {size[0]}x{size[1]}, got "
+                          f"{values['patch']}")
+
+def _waiting(out:Path, names:list[str]) -> bool:
+    "Whether some image pairs have no part yet (other shards to run); says how many are done."
+    if missing := sum(not (out/'parts'/name).exists() for name in names):
+        print(f'{len(names) - missing} of {len(names)} image pairs done; run the other shards (or without --shard) '
+              f'to assemble')
+    return bool(missing)
+
+def _counts(summary:dict) -> str:
+    "What a preparation made, in a line."
+    return (f"{summary['pairs']} patch pairs from {summary['registered']} of {summary['image_pairs']} image pairs; "
+            f"{summary['labelled']['abnormal']} abnormal + {summary['labelled']['normal']} normal labelled patches")
+
 def prepare(dataset:str, # source: vindr, optimam, mias or synth
             patch:int=96, # patch side P in pixels
             raw:str|None=None, # raw dataset folder (default: data/raw/{dataset})
@@ -362,20 +382,14 @@ def prepare(dataset:str, # source: vindr, optimam, mias or synth
             data_dir:str|None=None # data root for the defaults of raw and out
            ) -> dict|None:
     "Register and tile a dataset into patch stores; return the summary once every pair is done."
-    if dataset not in READERS: raise DatasetError(f"unknown dataset {dataset!r}: choose one of {', '.join(READERS)}")
-    check_options(prepare, locals(), PREPARE_RULES)
-    if patch > min(size):
-        raise OptionError(f'option patch: must be at most the smaller side of size {size[0]}x{size[1]}, got {patch}')
+    _check_prepare(dataset, locals())
     raw, out = _folders(dataset, patch, raw, out, data_dir)
     exams, skips = _read(dataset, raw, out, size, seed)
     pairs = bilateral_pairs(exams)
     names = [part_name(f) for f, _ in pairs]
     options = dict(patch=patch, size=list(size), seed=seed, match_intensity=match_intensity, rules=TILING_RULES)
     work = _shard_parts(dataset, raw, out, pairs, names, options, shard, workers)
-    if missing := sum(not (out/'parts'/name).exists() for name in names):
-        print(f'{len(names) - missing} of {len(names)} image pairs done; run the other shards (or without --shard) '
-              f'to assemble')
-        return None
+    if _waiting(out, names): return None
     inputs = hashlib.sha1(json.dumps([names, patch_level_split, options], sort_keys=True).encode()).hexdigest()
     if (old := read_cache(out/'summary.json', read_json)) and old.get('inputs') == inputs and _intact(out):
         print(f'{out}: stores up to date')
@@ -386,11 +400,8 @@ def prepare(dataset:str, # source: vindr, optimam, mias or synth
     summary = dict(assemble(out, names, patch, dict(images=len(exams), skipped=skips.summary()), patch_level_split,
                             seed, labels), inputs=inputs)
     with atomic_write(out/'summary.json') as f: json.dump(summary, f, indent=1)
-    _record_pairs(summary, skips, out)
-    print(f"{summary['pairs']} patch pairs from {summary['registered']} of {summary['image_pairs']} image pairs; "
-          f"{summary['labelled']['abnormal']} abnormal + {summary['labelled']['normal']} normal labelled patches -> "
-          f"{out}")
-    return summary
+    print(f'{_counts(summary)} -> {out}')
+    return _record_pairs(summary, skips, out)
 
 # %% ../nbs/04_tiling.ipynb #eb393bb3
 def ensure_prepared(dataset:str, # dataset name {source}{patch}
