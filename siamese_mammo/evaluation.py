@@ -151,8 +151,7 @@ def _scores(probs:dict, y:np.ndarray, splits:np.ndarray, names:list, seed:int) -
         ys = y[splits == s]
         counts = ' / '.join(str(int((ys == c).sum())) for c in range(len(names)))
         if len(np.unique(ys)) < len(names):
-            rows.append(dict(split=s, cls='average', n=counts,
-                                                             status=f'skipped: the {s} split has {counts} patches of '
+            rows.append(dict(split=s, cls='average', n=counts, status=f'skipped: the {s} split has {counts} patches of '
                                                                     f'{names}'))
             continue
         p = probs[s]

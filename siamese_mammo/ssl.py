@@ -183,8 +183,7 @@ class BYOLMethod(SSLMethod):
         m = cosine_schedule(step, steps, self.momentum, 1.0)
         online = unwrap(self.nets[0])
         update_momentum(online.encoder, self.target.encoder, m)
-        update_momentum(online.projection,
-                                                                                 self.target.projection, m)
+        update_momentum(online.projection, self.target.projection, m)
 
     def state_dict(self) -> dict: return dict(target=self.target.state_dict())
     def load_state_dict(self, state:dict): self.target.load_state_dict(state['target'])

@@ -260,8 +260,7 @@ def place_lesion(img:np.ndarray, # image in its final pose (chest wall left), mo
     cy, cx = ys[i], xs[i]
     y0, x0 = cy - half, cx - half
     sy = slice(max(y0, 0), min(y0 + patch.shape[0], img.shape[0]))
-    sx = slice(max(x0, 0),
-                                                                               min(x0 + patch.shape[1], img.shape[1]))
+    sx = slice(max(x0, 0), min(x0 + patch.shape[1], img.shape[1]))
     img[sy, sx] += patch[sy.start - y0:sy.stop - y0, sx.start - x0:sx.stop - x0]*(img[sy, sx] > 0)
     py0, px0, py1, px1 = extent(patch)
     return [float(x0 + px0), float(y0 + py0), float(x0 + px1), float(y0 + py1)]

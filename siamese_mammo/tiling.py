@@ -224,8 +224,7 @@ def _run_pair(args) -> str:
      "of the run).")
     *work, path = args
     try: result = process_pair(*work)
-    except Exception as e: result = excluded_pair(work[3],
-                                                  f'unexpected failure ({type(e).__name__}: '
+    except Exception as e: result = excluded_pair(work[3], f'unexpected failure ({type(e).__name__}: '
                                                   f'{(str(e).splitlines() or [""])[0]})')
     save_part(path, result)
     return path.name
