@@ -4,7 +4,7 @@ import shutil, subprocess
 from pathlib import Path
 import numpy as np, pandas as pd, pydicom, pytest
 from conftest import installed
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 from siamese_mammo.datasets import VINDR_TABLE, read_vindr
 from siamese_mammo.synth import synth_dataset
 from siamese_mammo.tiling import prepare
@@ -337,8 +337,13 @@ def test_reading_a_damaged_set_records_every_image(clean, tmp_path_factory, dama
     except UserError: return
     assert not accounted(raw, exams, skips.frame())
 
+# the generated lists start simple (a changed cell that reads as valid); the examples make sure that prepare meets a
+# truncated image, a deleted one, a header that names the other side, an unreadable size and a repeated row every run
 @settings(max_examples=6, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(DAMAGE, min_size=1, max_size=2))
+@example([('truncate', 3, 0.5)])
+@example([('delete', 5), ('header', 2, ('ImageLaterality', 'B'))])
+@example([('cell', 1, 'height', 'x'), ('repeat', 4)])
 def test_prepare_on_a_damaged_set_records_every_image_and_pair(clean, tmp_path_factory, damages):
     base = tmp_path_factory.mktemp('p')
     raw = Path(shutil.copytree(clean, base/'synth'))
