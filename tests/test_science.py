@@ -45,14 +45,15 @@ def test_the_cross_loss_teaches_each_network_with_the_other_networks_labels():
 
 
 def test_a_short_run_at_a_rate_that_trains_ends_below_ln2(data, tmp_path, cli):
-    ("A few epochs of the paper's method on the smoke data at a learning rate that trains (the reproduction's "
-     "'trainable' arm) take the cross loss below ln 2, the loss of a head that knows nothing.")
+    ("Three epochs of the paper's method on the smoke data at a learning rate that trains (the reproduction's "
+     "'trainable' arm) take the cross loss well below ln 2, the loss of a head that knows nothing.")
     p = cli('pretrain', '--dataset', 'synth32', '--data-dir', data, '--run-dir', tmp_path/'run', '--batch-size', 16,
             '--lr', 0.1, '--epochs', 3, '--limit', 128, '--device', 'cpu')
     assert p.returncode == 0, p.stderr
     history = json.loads((tmp_path/'run'/'metrics.json').read_text())['history']
     losses = [h['loss'] for h in history if 'loss' in h]   # the first entry is the initial pass: no loss
-    assert len(losses) == 3 and losses[-1] < math.log(2) and losses[-1] < losses[0], losses
+    # clearly below: the same run without optimiser steps hovers at ln 2 (0.70, 0.65, 0.68); trained, it ends near 0.34
+    assert len(losses) == 3 and losses[-1] < 0.8*math.log(2) and losses[-1] < losses[0], losses
 
 
 # --- 2. the random pair order
