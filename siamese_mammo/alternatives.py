@@ -56,9 +56,9 @@ class AblationBudget:
             raise ValueError(f"prepare: one of {', '.join(PROTOCOL)}, got {self.prepare!r}")
 
 ABLATION = {   # 'cpu' is what figures/alternatives/ reports
-    'cpu': AblationBudget(RowBudget(batch_size=64, accumulate=2, lr=0.01, epochs=2, limit=1024), resamples=1000,
+    'cpu': AblationBudget(run=RowBudget(batch_size=64, accumulate=2, lr=0.01, epochs=2, limit=1024), resamples=1000,
                           prepare='cpu'),
-    'smoke': AblationBudget(RowBudget(batch_size=16, accumulate=1, lr=0.1, epochs=1, limit=128), resamples=50,
+    'smoke': AblationBudget(run=RowBudget(batch_size=16, accumulate=1, lr=0.1, epochs=1, limit=128), resamples=50,
                             prepare='smoke'),
 }
 

@@ -6,6 +6,7 @@
 from __future__ import annotations
 import argparse, ast, inspect, io, os, sys, tokenize
 from importlib import import_module
+from importlib.util import find_spec
 from pathlib import Path
 from .core import DatasetError, UserError, execute_notebook, runs_root
 
@@ -47,7 +48,7 @@ def options_of(target:str # 'module:name' of a function or dataclass in the pack
     ("The options of a stage read from its module's source without importing it: (name, annotation, default or "
      "`inspect.Parameter.empty`, comment) per parameter or field.")
     module, name = target.split(':')
-    text = (Path(__file__).parent/f'{module}.py').read_text()
+    text = Path(find_spec(f'siamese_mammo.{module}').origin).read_text()   # found, not imported
     lines = text.splitlines(keepends=True)
     node = next(n for n in ast.parse(text).body if getattr(n, 'name', None) == name)
     comments = _comments(lines, node.lineno, node.end_lineno)

@@ -550,9 +550,11 @@ class LEMBudget:
             raise ValueError(f"prepare: one of {', '.join(PROTOCOL)}, got {self.prepare!r}")
 
 LEM_PRESETS = {
-    'smoke': LEMBudget((288, 224), frozen=False, epochs=2, batch_size=4, lr=1e-4, resamples=50, prepare='smoke'),
-    'demo': LEMBudget((576, 448), frozen=True, epochs=30, batch_size=16, lr=1e-3, resamples=1000, prepare='cpu'),
-    'paper': LEMBudget((1152, 896), frozen=False, epochs=50, batch_size=32, lr=1e-4, resamples=1000, prepare='cpu'),
+    'smoke': LEMBudget(size=(288, 224), frozen=False, epochs=2, batch_size=4, lr=1e-4, resamples=50,
+                       prepare='smoke'),
+    'demo': LEMBudget(size=(576, 448), frozen=True, epochs=30, batch_size=16, lr=1e-3, resamples=1000, prepare='cpu'),
+    'paper': LEMBudget(size=(1152, 896), frozen=False, epochs=50, batch_size=32, lr=1e-4, resamples=1000,
+                       prepare='cpu'),
 }
 
 def _source(dataset:str, raw:str|None, prepare:str, data_dir:str|None, runs_dir:str|None, seed:int

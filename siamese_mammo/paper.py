@@ -38,15 +38,15 @@ class PaperBudget:
         if self.lem not in LEM_PRESETS: raise ValueError(f"lem: one of {', '.join(LEM_PRESETS)}, got {self.lem!r}")
 
 PRESETS = {
-    'smoke': PaperBudget(Grid('16,32', '0.05', micro_batch=16, epochs=1, limit=64),
-                         Baselines(epochs=1, batch_size=16, limit=64, triplet=dict(triplet_positives=2)),
+    'smoke': PaperBudget(grid=Grid(batch_sizes='16,32', lrs='0.05', micro_batch=16, epochs=1, limit=64),
+                         baselines=Baselines(epochs=1, batch_size=16, limit=64, triplet=dict(triplet_positives=2)),
                          probe_epochs=5, figure_pairs=500, label_draws=2, lem='smoke'),
-    'demo': PaperBudget(Grid('32', '1e-2,1e-3', micro_batch=32, epochs=2, limit=1024),
-                        Baselines(epochs=2, batch_size=64, limit=1024,
-                                  triplet=dict(batch_size=32, accumulate=2, triplet_positives=4)),
+    'demo': PaperBudget(grid=Grid(batch_sizes='32', lrs='1e-2,1e-3', micro_batch=32, epochs=2, limit=1024),
+                        baselines=Baselines(epochs=2, batch_size=64, limit=1024,
+                                            triplet=dict(batch_size=32, accumulate=2, triplet_positives=4)),
                         probe_epochs=100, figure_pairs=3000, label_draws=5, lem='demo'),
-    'paper': PaperBudget(PAPER_GRID, Baselines(epochs=100, batch_size=256, accumulate=8,
-                                               triplet=dict(batch_size=64, accumulate=32)),
+    'paper': PaperBudget(grid=PAPER_GRID, baselines=Baselines(epochs=100, batch_size=256, accumulate=8,
+                                                              triplet=dict(batch_size=64, accumulate=32)),
                          probe_epochs=100, figure_pairs=10_000, label_draws=10, lem='paper'),
 }
 

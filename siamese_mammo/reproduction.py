@@ -43,15 +43,17 @@ class ReproductionBudget:
     label_draws:Count      # stratified draws of each size on the label-efficiency curve
 
 PROTOCOL = {   # 'cpu' is what figures/reproduction/ reports
-    'cpu': ReproductionBudget((1152, 896), 96,
-                              arms={'paper': Grid('64,256', '1e-3,1e-5,1e-7', micro_batch=64, epochs=2),
-                                    'trainable': Grid('128', '0.01,0.1,1', micro_batch=64, epochs=4)},
+    'cpu': ReproductionBudget(size=(1152, 896), patch=96,
+                              arms={'paper': Grid(batch_sizes='64,256', lrs='1e-3,1e-5,1e-7', micro_batch=64,
+                                                  epochs=2),
+                                    'trainable': Grid(batch_sizes='128', lrs='0.01,0.1,1', micro_batch=64, epochs=4)},
                               baselines=Baselines(epochs=3, batch_size=64, accumulate=4,
                                                   triplet=dict(batch_size=32, accumulate=8, triplet_positives=4)),
                               probe_epochs=100, resamples=1000, label_draws=10),
-    'smoke': ReproductionBudget((288, 224), 32,
-                                arms={'paper': Grid('16', '1e-3', micro_batch=16, epochs=1, limit=64),
-                                      'trainable': Grid('16', '0.1', micro_batch=16, epochs=1, limit=64)},
+    'smoke': ReproductionBudget(size=(288, 224), patch=32,
+                                arms={'paper': Grid(batch_sizes='16', lrs='1e-3', micro_batch=16, epochs=1, limit=64),
+                                      'trainable': Grid(batch_sizes='16', lrs='0.1', micro_batch=16, epochs=1,
+                                                        limit=64)},
                                 baselines=Baselines(epochs=1, batch_size=16, limit=64,
                                                     triplet=dict(triplet_positives=2)),
                                 probe_epochs=5, resamples=50, label_draws=2),

@@ -75,7 +75,7 @@ class Grid:
     epochs:Count             # epochs of every run
     limit:NonNegative=0      # at most this many samples per split (0: all)
 
-PAPER_GRID = Grid('64,128,256,512,1024,2048', '1e-3,1e-4,1e-5,1e-6,1e-7', micro_batch=256, epochs=50)
+PAPER_GRID = Grid(batch_sizes='64,128,256,512,1024,2048', lrs='1e-3,1e-4,1e-5,1e-6,1e-7', micro_batch=256, epochs=50)
 SWEEP_RULES = dict(micro_batch=Count, epochs=Count, limit=NonNegative, seed=Seed, device=Device)
 
 def run_name(batch:int, lr:float) -> str:

@@ -57,8 +57,9 @@ def check_options(fn, # the function or dataclass whose parameters these are (na
 
 # %% ../nbs/01a_validation.ipynb #0243029a
 def budget(cls):
-    "`cls` as a frozen dataclass whose fields pydantic checks when an instance is made (unknown fields refused)."
-    return pydantic_dataclass(frozen=True, config=ConfigDict(extra='forbid'))(cls)
+    ("`cls` as a frozen dataclass whose fields are named when an instance is made (a preset reads as what it sets) "
+     "and checked by pydantic (a bad or unknown field named in the error).")
+    return pydantic_dataclass(frozen=True, kw_only=True, config=ConfigDict(extra='forbid'))(cls)
 
 def _flat(values:dict, prefix:str='') -> dict:
     "Nested dicts as one level, their keys joined by dots."
