@@ -17,10 +17,10 @@ from .validation import (MIAS_FIELDS, MiasRow, omidb_client_problem, Skips, Vind
 
 # %% auto #0
 __all__ = ['SOURCES', 'COLUMNS', 'OUTCOME_RANK', 'VINDR_TABLE', 'VINDR_COLUMNS', 'IMAGE_FIELDS', 'CATEGORY_FLAGS', 'PATHOLOGY',
-           'READERS', 'mias_sample', 'Source', 'parse_name', 'Dataset', 'resolve_dataset', 'patient_split',
+           'MIAS_SIZE', 'READERS', 'mias_sample', 'Source', 'parse_name', 'Dataset', 'resolve_dataset', 'patient_split',
            'worst_finding', 'split_keys', 'split_patients', 'split_by_patient', 'keep_bilateral', 'box_in_image',
            'read_table', 'drop_repeated_rows', 'header_mismatch', 'read_vindr', 'read_omidb', 'parse_mias_info',
-           'read_mias', 'read_exams', 'save_skips', 'save_exams', 'load_exams']
+           'mias_conflict', 'read_mias', 'read_exams', 'save_skips', 'save_exams', 'load_exams']
 
 # %% ../nbs/01_datasets.ipynb #c7dfb6ac
 def mias_sample() -> Path:
@@ -390,8 +390,26 @@ def parse_mias_info(path:Path|str, # the database's Info.txt
     lines = drop_repeated_rows(lines.set_index('line').fillna(''), Path(path).name, skips, 'ref')
     good = valid_rows([{k: v for k, v in r.items() if v != ''} for r in lines.to_dict('records')], MiasRow,
                       Path(path).name, skips, 'ref', list(lines.index))
-    df = pd.DataFrame([r.model_dump() for _, r in good], columns=MIAS_FIELDS)
-    return df.astype({c: 'float' for c in ['x', 'y', 'radius']})
+    df = pd.DataFrame([dict(r.model_dump(), line=n) for n, r in good], columns=MIAS_FIELDS + ['line'])
+    for ref, g in df.groupby('ref', sort=False):
+        if why := mias_conflict(g):
+            skips.add(ref, 'conflicting Info.txt lines', f'{Path(path).name}: {why}')
+    return df.drop(columns='line').astype({c: 'float' for c in ['x', 'y', 'radius']})
+
+def mias_conflict(lines:pd.DataFrame # one image's valid Info.txt lines, with their line numbers
+                 ) -> str|None:
+    ("What one image's lines disagree on, with the values and lines: its background tissue, the severity of one "
+     "abnormality (the same class and circle), or NORM beside an abnormality; None when they agree.")
+    at = lambda g: ', '.join(map(str, g.line))
+    if lines.tissue.nunique() > 1:
+        return f"background tissue is {' / '.join(dict.fromkeys(lines.tissue))} on lines {at(lines)}"
+    if (lines.cls == 'NORM').any() and len(lines) > 1: return f'NORM beside an abnormality on lines {at(lines)}'
+    for (cls, x, y, _), g in lines.groupby(['cls', 'x', 'y', 'radius'], dropna=False)[['severity', 'line']]:
+        if g.severity.nunique() > 1:
+            return f"{cls} at ({x:g}, {y:g}) is {' / '.join(dict.fromkeys(g.severity))} on lines {at(g)}"
+    return None
+
+MIAS_SIZE = (1024, 1024)   # every image of the database, the frame of Info.txt's coordinates
 
 def _mias_box(r, side:int, size) -> list[dict]:
     "The box of one Info.txt row in resized pixels (y flipped from the bottom-left origin), or none."
@@ -407,8 +425,8 @@ def read_mias(raw:Path|str, # folder holding Info.txt and mdbNNN.pgm
     "The exam table of mini-MIAS (or the part of it on disk), with the skipped inputs."
     raw, skips, rows = Path(raw), Skips(), []
     info = parse_mias_info(raw/'Info.txt', skips)
-    # images with a line that does not fit the schema, already recorded
-    bad = {item for item, reason, _ in skips if reason.startswith('invalid')}
+    # images with a line that does not fit the schema, or lines that disagree: already recorded
+    bad = {item for item, reason, _ in skips if reason.startswith('invalid') or reason.startswith('conflicting')}
     for ref, g in info[~info.ref.isin(bad)].groupby('ref', sort=True):
         path = raw/f'{ref}.pgm'
         if not path.exists():
@@ -416,7 +434,11 @@ def read_mias(raw:Path|str, # folder holding Info.txt and mdbNNN.pgm
             continue
         try: img = read_pgm(path)
         except BadImage as e:
-            skips.add(ref, str(e))
+            skips.add(ref, str(e), e.detail)
+            continue
+        if img.shape != MIAS_SIZE:
+            skips.add(ref, 'size disagrees with Info.txt', f'{path.name} holds {img.shape[0]}x{img.shape[1]}; '
+                      f"Info.txt's coordinates are for the database's {MIAS_SIZE[0]}x{MIAS_SIZE[1]}")
             continue
         num = int(ref[3:])
         woman = f'mias{(num + 1)//2:03d}'

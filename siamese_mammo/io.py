@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_io.ipynb #d65a4f67
 from __future__ import annotations
-import hashlib, os, secrets
+import hashlib, os, re, secrets
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -15,12 +15,16 @@ from .core import data_root
 
 # %% auto #0
 __all__ = ['SALT_ENV', 'VIEWS', 'PAPER_SIZE', 'BadImage', 'to_uint16', 'DicomInfo', 'pseudonym', 'project_salt',
-           'read_dicom_header', 'read_dicom', 'write_dicom', 'read_pgm', 'write_png16', 'read_png16', 'read_image',
-           'resize', 'scale_boxes', 'breast_mask', 'chest_wall_left', 'normalise_orientation']
+           'read_dicom_header', 'read_dicom', 'write_dicom', 'pgm_header', 'pgm_disagreement', 'read_pgm',
+           'write_png16', 'read_png16', 'read_image', 'resize', 'scale_boxes', 'breast_mask', 'chest_wall_left',
+           'normalise_orientation']
 
 # %% ../nbs/00_io.ipynb #6d2ca8c3
 class BadImage(ValueError):
-    "An image file that cannot be used; the message is the reason recorded in skip summaries."
+    "An image file that cannot be used; the message is the reason recorded in skip summaries, `detail` the values."
+    def __init__(self, reason:str, detail:str=''):
+        super().__init__(reason)
+        self.detail = detail
 
 def to_uint16(img:np.ndarray # any real-valued image
              ) -> np.ndarray:
@@ -127,6 +131,38 @@ def write_dicom(path:Path|str, # where to write
     return ds
 
 # %% ../nbs/00_io.ipynb #aa872a37
+_PGM_TOKEN = re.compile(rb'(?:\s|#[^\n]*\n?)*([^\s#]+)')   # a header field, after white space and comments
+
+def pgm_header(data:bytes # a PGM file's bytes
+              ) -> tuple[str, int, int, int, int]:
+    "The magic (P2 or P5), width, height and maxval of a PGM, and the offset of its first pixel."
+    fields, pos = [], 0
+    for _ in range(4):
+        if not (m := _PGM_TOKEN.match(data, pos)): raise BadImage('truncated or corrupt PGM (header)')
+        fields.append(m.group(1))
+        pos = m.end()
+    if fields[0] not in (b'P2', b'P5') or not all(f.isdigit() for f in fields[1:]):
+        raise BadImage('truncated or corrupt PGM (header)')
+    width, height, maxval = map(int, fields[1:])
+    return fields[0].decode(), width, height, maxval, pos + 1   # one white-space byte ends the header
+
+def pgm_disagreement(data:bytes # a PGM file's bytes
+                    ) -> str|None:
+    "Where a PGM's header disagrees with its pixels (their number, their largest value), naming both; else None."
+    magic, width, height, maxval, start = pgm_header(data)
+    if magic == 'P5':
+        size = 1 if maxval < 256 else 2
+        pixels = data[start:]
+        if len(pixels) != width*height*size:
+            return (f'header {width}x{height} ({width*height*size} bytes of pixels), file {len(pixels)} bytes of '
+                    f'pixels')
+        values = np.frombuffer(pixels, np.uint8 if size == 1 else '>u2')
+    else:
+        values = np.array(data[start:].split(), np.int64)
+        if len(values) != width*height: return f'header {width}x{height} ({width*height} values), file {len(values)}'
+    if (top := int(values.max(initial=0))) > maxval: return f'header maxval {maxval}, largest pixel {top}'
+    return None
+
 def read_pgm(path:Path|str # a binary (P5) or ASCII (P2) PGM file
             ) -> np.ndarray:
     "Read a PGM as uint16 (stretched to the full range, bright = dense)."
@@ -136,6 +172,7 @@ def read_pgm(path:Path|str # a binary (P5) or ASCII (P2) PGM file
             im.load()
             arr = np.asarray(im)
     except Exception as e: raise BadImage(f'truncated or corrupt PGM ({type(e).__name__})') from None
+    if why := pgm_disagreement(Path(path).read_bytes()): raise BadImage('PGM header disagrees with its pixels', why)
     return to_uint16(arr)
 
 def write_png16(path:Path|str, # destination .png
