@@ -26,12 +26,21 @@ def project_root(start:Path|str|None=None # folder to search upwards from (defau
 def data_root(data_dir:Path|str|None=None # explicit data root; overrides the environment
              ) -> Path:
     "The data root: `data_dir`, else `$SIAMESE_MAMMO_DATA`, else `data/` in the project root."
-    return Path(data_dir or os.environ.get(DATA_ENV) or project_root()/'data')
+    root = Path(data_dir or os.environ.get(DATA_ENV) or project_root()/'data')
+    return _folder(root, 'data root', 'data-dir', DATA_ENV)
 
 def runs_root(runs_dir:Path|str|None=None # explicit runs root; overrides the environment
              ) -> Path:
     "Where runs go: `runs_dir`, else `$SIAMESE_MAMMO_RUNS`, else `runs/` in the project root."
-    return Path(runs_dir or os.environ.get(RUNS_ENV) or project_root()/'runs')
+    root = Path(runs_dir or os.environ.get(RUNS_ENV) or project_root()/'runs')
+    return _folder(root, 'runs root', 'runs-dir', RUNS_ENV)
+
+def _folder(path:Path, what:str, option:str, env:str) -> Path:
+    "`path`, unless a file stands where it or a folder above it should be (a one-line `OptionError` then)."
+    if file := next((p for p in (path, *path.parents) if p.is_file()), None):
+        raise OptionError(f'the {what} {path} cannot be a folder: {file} is a file; give --{option} (or ${env}) '
+                          f'a folder')
+    return path
 
 # %% ../nbs/00_core.ipynb #503fca88
 def result(name:str # a JSON file under figures/, e.g. texture_beta.json or heldout_7301/siamese_metrics.json
