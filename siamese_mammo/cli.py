@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_cli.ipynb #5632ef21
 from __future__ import annotations
-import argparse, ast, inspect, io, os, sys, tokenize
+import argparse, ast, inspect, io, os, signal, sys, tokenize
 from importlib import import_module
 from importlib.util import find_spec
 from pathlib import Path
@@ -148,17 +148,25 @@ def build_parser(stage:str|None=None # the stage whose options are added (read f
         if name == stage: _add_options(p, STAGES[name][1])
     return parser
 
+def _terminate(signum, frame): raise KeyboardInterrupt('SIGTERM')   # `timeout`, `kill`: stop as Ctrl-C does
+
 def main(argv:list[str]|None=None # arguments (default: sys.argv[1:])
         ) -> int:
     "Run `siamese-mammo`; user errors print one line and return 2."
     argv = sys.argv[1:] if argv is None else list(map(str, argv))
     args = build_parser(next((a for a in argv if not a.startswith('-')), None)).parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         args.run(args)
         return 0
     except (UserError, OSError) as e:   # OSError: a folder not writable, a disk full, a file where a folder should be
         print(f'siamese-mammo {args.stage}: error: {e}', file=sys.stderr)
         return 2
+    except KeyboardInterrupt as e:   # Ctrl-C, or SIGTERM (`_terminate`); the worker processes have ended with it
+        name = e.args[0] if e.args else 'SIGINT'
+        print(f'siamese-mammo {args.stage}: stopped by {name}; what finished is kept: the same command goes on from '
+              f'there', file=sys.stderr)
+        return 128 + getattr(signal, name)
 
 # %% ../nbs/11_cli.ipynb #917e4c69
 #| eval: false

@@ -4,14 +4,14 @@
 
 # %% ../nbs/00_core.ipynb #8995bac5
 from __future__ import annotations
-import json, os, random
+import json, multiprocessing, os, random, signal
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
 
 # %% auto #0
 __all__ = ['DATA_ENV', 'RUNS_ENV', 'QUIET_KERNEL', 'project_root', 'data_root', 'runs_root', 'result', 'UserError', 'OptionError',
-           'DatasetError', 'DatasetNotFound', 'DamagedFile', 'notebook', 'execute_notebook', 'atomic_write',
+           'DatasetError', 'DatasetNotFound', 'DamagedFile', 'notebook', 'execute_notebook', 'atomic_write', 'parallel',
            'seed_everything', 'pick_device']
 
 # %% ../nbs/00_core.ipynb #ba7c6ef6
@@ -104,6 +104,24 @@ def atomic_write(path:Path|str, # destination
         with open(tmp, mode, **kwargs) as f: yield f
         os.replace(tmp, path)
     finally: tmp.unlink(missing_ok=True)
+
+# %% ../nbs/00_core.ipynb #ae6fea95
+def _stop_worker(signum, frame): raise SystemExit(128 + signum)
+
+def _worker_signals():
+    "In a worker process: Ctrl-C is the parent's to handle; SIGTERM (the parent ending the pool) unwinds it."
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop_worker)
+
+def parallel(fn, # a module-level function of one item (it travels to the workers by name)
+             items:list, # what it is applied to
+             workers:int|None=None, # worker processes (default: all cores)
+             desc:str='' # the progress bar's label
+            ) -> list:
+    "`fn` of every item, in order, from worker processes that all end with the call, whatever ends it."
+    from tqdm.auto import tqdm
+    with multiprocessing.Pool(workers or os.cpu_count(), initializer=_worker_signals) as pool:   # exit: terminate()
+        return list(tqdm(pool.imap(fn, items), total=len(items), desc=desc, leave=False))
 
 # %% ../nbs/00_core.ipynb #fcbbf589
 def seed_everything(seed:int # the one seed of the run

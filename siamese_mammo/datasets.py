@@ -17,10 +17,11 @@ from .validation import (MIAS_FIELDS, MiasRow, omidb_client_problem, Skips, Vind
 
 # %% auto #0
 __all__ = ['SOURCES', 'COLUMNS', 'OUTCOME_RANK', 'VINDR_TABLE', 'VINDR_COLUMNS', 'IMAGE_FIELDS', 'CATEGORY_FLAGS', 'PATHOLOGY',
-           'MIAS_SIZE', 'READERS', 'mias_sample', 'Source', 'parse_name', 'Dataset', 'resolve_dataset', 'patient_split',
-           'worst_finding', 'split_keys', 'split_patients', 'split_by_patient', 'keep_bilateral', 'box_in_image',
-           'read_table', 'drop_repeated_rows', 'header_mismatch', 'read_vindr', 'read_omidb', 'parse_mias_info',
-           'mias_conflict', 'read_mias', 'read_exams', 'save_skips', 'save_exams', 'load_exams']
+           'MARK_FIELDS', 'MIAS_SIZE', 'READERS', 'mias_sample', 'Source', 'parse_name', 'Dataset', 'resolve_dataset',
+           'patient_split', 'worst_finding', 'split_keys', 'split_patients', 'split_by_patient', 'keep_bilateral',
+           'box_in_image', 'read_table', 'drop_repeated_rows', 'header_mismatch', 'read_vindr', 'dropped_marks',
+           'read_omidb', 'parse_mias_info', 'mias_conflict', 'read_mias', 'read_exams', 'save_skips', 'save_exams',
+           'load_exams']
 
 # %% ../nbs/01_datasets.ipynb #c7dfb6ac
 def mias_sample() -> Path:
@@ -316,19 +317,44 @@ def _on_disk(client_dir:Path) -> set[str]:
     return {p.name.removesuffix('.json').removesuffix('.dcm') for p in client_dir.glob('*/*.json')}
 
 def _omidb_images(raw:Path, client_id:str):
-    "Parse one client with omidb; yield (episode, study, image) for every linked image."
+    "Parse one client with omidb; yield (episode, study, series, image) for every linked image."
     import omidb
     for client in omidb.DB(raw/'data', raw/'images', clients=[client_id]):
         for episode in client.episodes:
             for study in episode.studies:
                 for series in study.series:
-                    for image in series.images: yield episode, study, image
+                    for image in series.images: yield episode, study, series, image
 
-def _omidb_row(raw:Path, client_id:str, episode, study, image, size:tuple[int, int], skips:Skips) -> dict|None:
-    "The exam-table row of one OMI-DB image, or None with the reason recorded in `skips`."
+MARK_FIELDS = ('MarkID', 'X1', 'Y1', 'X2', 'Y2')   # what omidb's parser needs of a mark (the box as whole numbers)
+
+def _raw_mark_problem(mark) -> str|None:
+    "Why omidb's parser drops an IMAGEDB mark (a field missing or not a whole number), or None."
+    if not isinstance(mark, dict): return f'not a JSON object: {mark!r}'
+    for key in MARK_FIELDS:
+        try: int(mark[key]) if key != 'MarkID' else mark[key]
+        except KeyError: return f'{key} missing'
+        except (TypeError, ValueError): return f'{key} is {mark[key]!r}'
+    return None
+
+def dropped_marks(imagedb:dict, study:str, series:str, image) -> str|None:
+    ("The marks of an image's IMAGEDB JSON that omidb's parser left out (it logs and skips a mark it cannot read), "
+     "each with its reason; None when every mark became a box.")
+    raw = imagedb.get('STUDIES', {}).get(study, {}).get(series, {}).get(image.id)
+    raw = raw if isinstance(raw, dict) else {}
+    if len(image.marks) == len(raw): return None
+    why = [f'mark {k}: {p}' for k, m in raw.items() if (p := _raw_mark_problem(m))]
+    return '; '.join(why) or f'{len(raw) - len(image.marks)} of {len(raw)} marks not parsed'
+
+def _omidb_row(raw:Path, client_id:str, episode, study, image, size:tuple[int, int], skips:Skips,
+               dropped:str|None=None) -> dict|None:
+    ("The exam-table row of one OMI-DB image, or None with the reason recorded in `skips` (`dropped`: its marks that "
+     "omidb could not read; the image is left out rather than used without their boxes).")
     path = Path('images')/client_id/study.id/f'{image.id}.dcm'
     if problem := _omidb_problem(raw, path, client_id, study.id, image.id):
         skips.add(image.id, *problem)
+        return None
+    if dropped:
+        skips.add(image.id, 'unreadable OMI-DB mark', f'imagedb JSON: {dropped}')
         return None
     try: info = read_dicom_header(raw/path)
     except BadImage as e:
@@ -359,6 +385,11 @@ def _unlinked_images(client:Path, seen:set, skips:Skips):
         if problem: skips.add(img, 'unreadable OMI-DB client table', problem)
         else: skips.add(img, 'OMI-DB image not linked to an NBSS episode')
 
+def _imagedb(client:Path) -> dict:
+    "A client's IMAGEDB JSON as parsed, or {} (what omidb could not read is recorded by `_unlinked_images`)."
+    try: return json.loads((client/f'imagedb_{client.name}.json').read_text())
+    except (OSError, ValueError): return {}
+
 def read_omidb(raw:Path|str, # folder holding data/ and images/ of OMI-DB
                size:tuple[int,int]=PAPER_SIZE, # resized (height, width)
                seed:int=0 # seed of the patient split
@@ -368,10 +399,11 @@ def read_omidb(raw:Path|str, # folder holding data/ and images/ of OMI-DB
     import omidb   # here, not at the top: it adds half a second to every command, and only this reader needs it
     logger.disable('omidb')
     for client_id in sorted(omidb.DB(raw/'data').clients):
-        seen = set()
-        for episode, study, image in _omidb_images(raw, client_id):
+        seen, imagedb = set(), _imagedb(raw/'data'/client_id)
+        for episode, study, series, image in _omidb_images(raw, client_id):
             seen.add(image.id)
-            if row := _omidb_row(raw, client_id, episode, study, image, size, skips): rows.append(row)
+            dropped = dropped_marks(imagedb, study.id, series.id, image)
+            if row := _omidb_row(raw, client_id, episode, study, image, size, skips, dropped): rows.append(row)
         _unlinked_images(raw/'data'/client_id, seen, skips)
     table = pd.DataFrame(rows, columns=COLUMNS)
     dup = table.image_id.duplicated(keep=False)

@@ -4,15 +4,13 @@
 
 # %% ../nbs/02_synth.ipynb #1326fd31
 from __future__ import annotations
-import csv, datetime, json, os
-from concurrent.futures import ProcessPoolExecutor
+import csv, datetime, json
 from dataclasses import dataclass, field, asdict, replace
 from pathlib import Path
 import numpy as np
 import pandas as pd
 from scipy import ndimage
-from tqdm.auto import tqdm
-from .core import DatasetError, atomic_write
+from .core import DatasetError, atomic_write, parallel
 from .io import write_dicom, breast_mask, PAPER_SIZE
 from .datasets import patient_split, worst_finding
 from .validation import Count, ImageSize, Seed, check_options
@@ -512,6 +510,11 @@ def omidb_woman(out:Path, # dataset folder
 LAYOUTS = {'vindr': (vindr_woman, finish_vindr), 'optimam': (omidb_woman, lambda out, parts, seed: None)}
 DEMO_SIZE = (PAPER_SIZE[0]//2, PAPER_SIZE[1]//2)   # (576, 448)
 
+def _write_woman(job:tuple):
+    "Worker: write woman `k` of a set in its layout; (format, out, seed, k, size) -> what the layout returns."
+    format, *args = job
+    return LAYOUTS[format][0](*args)
+
 def synth_dataset(out:Path|str, # folder to write the dataset into
                   patients:int=50, # number of women
                   seed:int=0, # dataset seed: same seed, same bytes
@@ -523,13 +526,11 @@ def synth_dataset(out:Path|str, # folder to write the dataset into
     if format not in LAYOUTS: raise DatasetError(f"unknown synthetic format {format!r}: expected one of "
                                                  f"{', '.join(LAYOUTS)}")
     check_options(synth_dataset, locals(), dict(patients=Count, seed=Seed, size=ImageSize, workers=Count|None))
-    write_woman, finish = LAYOUTS[format]
+    finish = LAYOUTS[format][1]
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    with ProcessPoolExecutor(workers or os.cpu_count()) as pool:
-        parts = list(tqdm(pool.map(write_woman, [out]*patients, [seed]*patients, range(patients),
-                                   [tuple(size)]*patients),
-                          total=patients, desc='synthetic women', leave=False))
+    parts = parallel(_write_woman, [(format, out, seed, k, tuple(size)) for k in range(patients)], workers,
+                     'synthetic women')
     (out/'truth.json').write_text(json.dumps({k: v for _, _, t in parts for k, v in t.items()}, indent=1))
     finish(out, parts, seed)
     return out

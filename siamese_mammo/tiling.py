@@ -6,13 +6,11 @@
 from __future__ import annotations
 import hashlib, json, os, time, zipfile
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
-from .core import DamagedFile, DatasetError, OptionError, atomic_write, data_root
+from .core import DamagedFile, DatasetError, OptionError, atomic_write, data_root, parallel
 from .io import PAPER_SIZE, BadImage
 from .datasets import READERS, SOURCES, patient_split, resolve_dataset, save_exams, save_skips, load_exams
 from .synth import DEMO_SIZE, synth_dataset
@@ -310,9 +308,7 @@ def _intact(out:Path) -> bool:
 
 def _make_parts(todo:list, workers:int|None, desc:str):
     "Process these pairs in worker processes, each saving its part, with a progress bar."
-    if not todo: return
-    with ProcessPoolExecutor(workers or os.cpu_count()) as pool:
-        for _ in tqdm(pool.map(_run_pair, todo), total=len(todo), desc=desc, leave=False): pass
+    if todo: parallel(_run_pair, todo, workers, desc)
 
 def _record_pairs(summary:dict, skips:Skips, out:Path) -> dict:
     "Add the summary's excluded pairs to the skips and rewrite skipped.csv; return the summary."

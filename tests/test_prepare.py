@@ -58,6 +58,32 @@ def test_killed_run_resumes_to_identical_store(raw, whole, tmp_path, cli):
     assert rerun.returncode == 0, rerun.stderr
     assert digests(tmp_path/'killed') == digests(whole)
 
+def children(pid:int) -> set[int]:
+    "The child processes of `pid` now (Linux's /proc)."
+    try: return {int(c) for c in Path(f'/proc/{pid}/task/{pid}/children').read_text().split()}
+    except FileNotFoundError: return set()
+
+def test_sigterm_ends_prepare_and_every_worker_and_the_rerun_equals_a_clean_run(raw, whole, tmp_path, cli):
+    ("`kill` (SIGTERM) on a prepare with two workers, after its first image pair: one line, status 143, no worker "
+     "left alive (re-parented, holding the output open), no temporary file; run again, the bytes of a clean run.")
+    out = tmp_path/'stopped'
+    proc = subprocess.Popen(installed(*prepare_args(raw, out, '--workers', 2)), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    workers = set()
+    while proc.poll() is None and not list((out/'parts').glob('*.npz')):
+        workers |= children(proc.pid)
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)   # returns: no worker holds the pipes open
+    assert proc.returncode == 143, err[-2000:]
+    assert err.strip().splitlines()[-1] == ('siamese-mammo prepare: stopped by SIGTERM; what finished is kept: the '
+                                            'same command goes on from there')
+    assert len(workers) >= 2 and not [w for w in workers if Path(f'/proc/{w}').exists()], workers
+    assert not list(out.rglob('*.tmp')) and len(list((out/'parts').glob('*.npz'))) < 16
+    rerun = cli(*prepare_args(raw, out, '--workers', 2))
+    assert rerun.returncode == 0, rerun.stderr
+    assert digests(out) == digests(whole)
+
 def test_prepare_missing_raw_is_one_line(tmp_path, cli):
     p = cli(*prepare_args(tmp_path/'nothing', tmp_path/'o'))
     assert p.returncode == 2 and p.stderr.strip().count('\n') == 0
