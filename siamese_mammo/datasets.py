@@ -482,6 +482,9 @@ def read_mias(raw:Path|str, # folder holding Info.txt and mdbNNN.pgm
                          breast_birads=np.nan, density=g.tissue.iloc[0],
                          outcome='M' if 'M' in set(sev) else 'B' if len(sev) else 'N',
                          boxes=[b for r in g.itertuples() for b in _mias_box(r, img.shape[0], size)], split=None))
+    for pgm in sorted(set(p.stem for p in raw.glob('mdb*.pgm')) - set(info.ref) - bad):
+        skips.add(pgm, 'image not in Info.txt', f'{pgm}.pgm has no line in Info.txt: its tissue and findings are '
+                                                 f'unknown')
     return split_by_patient(keep_bilateral(pd.DataFrame(rows, columns=COLUMNS), skips), seed), skips
 
 # %% ../nbs/01_datasets.ipynb #e72708f2
