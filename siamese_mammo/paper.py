@@ -38,7 +38,8 @@ class PaperBudget:
         if self.lem not in LEM_PRESETS: raise ValueError(f"lem: one of {', '.join(LEM_PRESETS)}, got {self.lem!r}")
 
 PRESETS = {
-    'smoke': PaperBudget(grid=Grid(batch_sizes='16,32', lrs='0.05', micro_batch=16, epochs=1, limit=64),
+    'smoke': PaperBudget(grid=Grid(batch_sizes='16,32', lrs='0.05', micro_batch=16, epochs=1),   # every pair:
+                         # 64 validation pairs of the smoke set may hold no lesion, and no run be selected
                          baselines=Baselines(epochs=1, batch_size=16, limit=64, triplet=dict(triplet_positives=2)),
                          probe_epochs=5, figure_pairs=500, label_draws=2, lem='smoke'),
     'demo': PaperBudget(grid=Grid(batch_sizes='32', lrs='1e-2,1e-3', micro_batch=32, epochs=2, limit=1024),
