@@ -354,3 +354,151 @@ def test_prepare_on_a_damaged_set_records_every_image_and_pair(clean, tmp_path_f
                                                                                keep_default_na=False)
     assert not accounted(raw, exams, skipped)
     assert summary['registered'] + len(summary['excluded_pairs']) == summary['image_pairs'] == len(exams)//2
+
+# --- mini-MIAS and OMI-DB, damaged as a new user's copy might be: every image is used or named in a record
+
+MIAS_WOMEN = ['mdb001', 'mdb002', 'mdb003', 'mdb004', 'mdb005', 'mdb006']   # three women of the sample
+
+@pytest.fixture(scope='module')
+def mias_clean(tmp_path_factory):
+    "Three women of the mini-MIAS sample, their PGMs and the whole Info.txt (the other images: missing files)."
+    from siamese_mammo.datasets import mias_sample
+    raw = tmp_path_factory.mktemp('mias')/'mias'
+    raw.mkdir()
+    shutil.copy(mias_sample()/'Info.txt', raw)
+    for ref in MIAS_WOMEN: shutil.copy(mias_sample()/f'{ref}.pgm', raw)
+    return raw
+
+HEADERS = [b'P5\n1024 1024\n127\n', b'P5\n1024 512\n255\n', b'P5\n512 512\n255\n', b'P2\n1024 1024\n255\n', b'PX\n']
+MIAS_DAMAGE = st.one_of(
+    st.tuples(st.just('field'), st.integers(0, 400), st.integers(1, 6),
+              st.sampled_from(['D', 'F', 'X', 'B', 'M', 'NORM', 'CALC', '-5', '2000', 'nan', '*NOTE*'])),
+    st.tuples(st.just('repeat'), st.integers(0, 400), st.sampled_from(['as is', 'tissue', 'severity'])),
+    st.tuples(st.just('header'), st.integers(0, 5), st.sampled_from(HEADERS)),
+    st.tuples(st.just('truncate'), st.integers(0, 5), st.floats(0, 0.99)),
+    st.tuples(st.just('delete'), st.integers(0, 5)))
+
+def damage_mias(raw:Path, what:tuple):
+    "Apply one damage to a copy of the mini-MIAS folder: a field of a line, a repeated line, a PGM's header or bytes."
+    lines = (raw/'Info.txt').read_text().splitlines()
+    table = [k for k, l in enumerate(lines) if l.startswith('mdb')]
+    kind, k = what[0], what[1]
+    pgm = raw/f'{MIAS_WOMEN[k % len(MIAS_WOMEN)]}.pgm'
+    if kind in ('field', 'repeat'):
+        n = table[k % len(table)]
+        words = lines[n].split()
+        if kind == 'field' and what[2] < len(words): words[what[2]] = what[3]
+        swap = {'tissue': {'F': 'G', 'G': 'D', 'D': 'F'}, 'severity': {'B': 'M', 'M': 'B'}}.get(what[2], {})
+        if kind == 'repeat': words = [swap.get(w, w) if i in (1, 3) else w for i, w in enumerate(words)]
+        lines = lines + [' '.join(words)] if kind == 'repeat' else lines[:n] + [' '.join(words)] + lines[n + 1:]
+        (raw/'Info.txt').write_text('\n'.join(lines) + '\n')
+    elif not pgm.exists(): return
+    elif kind == 'header': pgm.write_bytes(what[2] + pgm.read_bytes()[17:])
+    elif kind == 'truncate': pgm.write_bytes(pgm.read_bytes()[:int(pgm.stat().st_size*what[2])])
+    else: pgm.unlink()
+
+def unaccounted(ids:set, exams:pd.DataFrame, skips) -> set:
+    "The ids that are neither in the exam table nor named in a skip record."
+    named = {part.strip() for item, *_ in skips for part in str(item).split(' + ')}
+    return ids - set(exams.image_id) - named
+
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(MIAS_DAMAGE, min_size=1, max_size=3))
+@example([('repeat', 0, 'tissue'), ('header', 2, HEADERS[0])])
+@example([('repeat', 4, 'severity'), ('field', 2, 1, 'X'), ('header', 3, HEADERS[1])])
+@example([('delete', 1), ('truncate', 4, 0.5), ('header', 5, HEADERS[2])])
+def test_reading_a_damaged_mias_folder_records_every_image(mias_clean, tmp_path_factory, damages):
+    from siamese_mammo.datasets import read_mias
+    raw = Path(shutil.copytree(mias_clean, tmp_path_factory.mktemp('m')/'mias'))
+    for d in damages: damage_mias(raw, d)
+    exams, skips = read_mias(raw, size=(128, 96))
+    listed = {l.split()[0] for l in (raw/'Info.txt').read_text().splitlines() if l.startswith('mdb')}
+    assert not unaccounted(listed | {p.stem for p in raw.glob('*.pgm')}, exams, skips)
+
+@pytest.fixture(scope='module')
+def omidb_clean(tmp_path_factory):
+    "A small synthetic set in the OMI-DB layout (4 women: clients, IMAGEDB marks, per-image JSON, DICOMs)."
+    return synth_dataset(tmp_path_factory.mktemp('omidb')/'om', 4, 11, format='optimam', size=(256, 192), workers=1)
+
+def imagedb_marks(data:dict):
+    "Every mark of an IMAGEDB JSON: (the image's marks dict, the mark's key)."
+    return [(marks, key) for study in data.get('STUDIES', {}).values() if isinstance(study, dict)
+            for series in study.values() if isinstance(series, dict)
+            for marks in series.values() if isinstance(marks, dict) for key in marks]
+
+OMIDB_DAMAGE = st.one_of(
+    st.tuples(st.just('mark'), st.integers(0, 99), st.sampled_from(['X1', 'Y2', 'MarkID']),
+              st.sampled_from([float('nan'), 'x', None, -3, 1e9])),
+    st.tuples(st.just('drop mark field'), st.integers(0, 99), st.sampled_from(['X1', 'MarkID'])),
+    st.tuples(st.just('garble'), st.integers(0, 9), st.sampled_from(['nbss', 'imagedb'])),
+    st.tuples(st.just('image json'), st.integers(0, 99), st.sampled_from(['delete', 'garble'])),
+    st.tuples(st.just('delete dicom'), st.integers(0, 99)))
+
+def readable(path:Path) -> dict:
+    "A JSON file's object, or {} when an earlier damage left it unreadable."
+    import json
+    try: return json.loads(path.read_text())
+    except ValueError: return {}
+
+def damage_omidb(raw:Path, what:tuple):
+    "Apply one damage to a copy of the OMI-DB layout: a mark, a client table, a per-image JSON or a DICOM."
+    import json
+    kind, k = what[0], what[1]
+    clients = sorted((raw/'data').iterdir())
+    if kind in ('mark', 'drop mark field'):
+        marked = [(p, data, m) for p in sorted((raw/'data').glob('*/imagedb_*.json'))
+                  for data in [readable(p)] for m in imagedb_marks(data)]
+        if not marked: return
+        path, data, (marks, key) = marked[k % len(marked)]
+        if kind == 'mark': marks[key][what[2]] = what[3]
+        else: marks[key].pop(what[2], None)
+        path.write_text(json.dumps(data))
+    elif kind == 'garble':
+        client = clients[k % len(clients)]
+        (client/f'{what[2]}_{client.name}.json').write_text('{not json')
+    elif kind == 'image json':
+        files = sorted((raw/'data').glob('*/*/*.json'))
+        if files and what[2] == 'delete': files[k % len(files)].unlink()
+        elif files: files[k % len(files)].write_text('{')
+    else:
+        files = sorted((raw/'images').rglob('*.dcm'))
+        if files: files[k % len(files)].unlink()
+
+def whole_number(v) -> bool:
+    try: return int(v) == int(v)
+    except (TypeError, ValueError, OverflowError): return False
+
+def unreadable_marks(raw:Path) -> set:
+    "The images of a copy with a mark whose id is missing or whose box corners are not whole numbers."
+    found = set()
+    for p in (raw/'data').glob('*/imagedb_*.json'):
+        for study in readable(p).get('STUDIES', {}).values():
+            for series in (study.values() if isinstance(study, dict) else ()):
+                for image, marks in (series.items() if isinstance(series, dict) else ()):
+                    if isinstance(marks, dict) and any('MarkID' not in m or not all(whole_number(m.get(k)) for k in
+                                                       ('X1', 'Y1', 'X2', 'Y2')) for m in marks.values()):
+                        found.add(image)
+    return found
+
+def omidb_ids(raw:Path) -> set:
+    "Every image a copy mentions: its DICOMs, its per-image JSON and the images its readable IMAGEDB tables list."
+    ids = {p.stem for p in (raw/'images').rglob('*.dcm')} | {p.stem for p in (raw/'data').glob('*/*/*.json')}
+    for p in (raw/'data').glob('*/imagedb_*.json'):
+        data = readable(p)
+        ids |= {image for study in data.get('STUDIES', {}).values() if isinstance(study, dict)
+                for series in study.values() if isinstance(series, dict) for image in series}
+    return ids
+
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(OMIDB_DAMAGE, min_size=1, max_size=3))
+@example([('mark', 0, 'X1', float('nan'))])
+@example([('drop mark field', 1, 'MarkID'), ('image json', 3, 'garble'), ('delete dicom', 5)])
+@example([('garble', 1, 'imagedb'), ('mark', 2, 'Y2', 'x')])
+def test_reading_a_damaged_omidb_copy_records_every_image(omidb_clean, tmp_path_factory, damages):
+    from siamese_mammo.datasets import read_omidb
+    raw = Path(shutil.copytree(omidb_clean, tmp_path_factory.mktemp('o')/'om'))
+    for d in damages: damage_omidb(raw, d)
+    ids = omidb_ids(raw)
+    exams, skips = read_omidb(raw, size=(128, 96))
+    assert not unaccounted(ids, exams, skips)
+    assert not unreadable_marks(raw) & set(exams.image_id)   # never used without the box of a mark it has
