@@ -11,7 +11,8 @@ from pathlib import Path
 from .core import DatasetError, UserError, execute_notebook, runs_root
 
 # %% auto #0
-__all__ = ['STAGES', 'NOTEBOOKS', 'RUNNERS', 'parse_size', 'Parser', 'Expr', 'options_of', 'stage_target', 'build_parser', 'main']
+__all__ = ['STAGES', 'NOTEBOOKS', 'RUNNERS', 'AGAIN', 'parse_size', 'Parser', 'Expr', 'options_of', 'stage_target',
+           'build_parser', 'main']
 
 # %% ../nbs/11_cli.ipynb #bb4b441a
 def parse_size(text:str) -> tuple[int,int]:
@@ -150,6 +151,10 @@ def build_parser(stage:str|None=None # the stage whose options are added (read f
 
 def _terminate(signum, frame): raise KeyboardInterrupt('SIGTERM')   # `timeout`, `kill`: stop as Ctrl-C does
 
+AGAIN = {None: 'what finished is kept: the same command goes on from there',   # finished parts and runs are reused
+         'pretrain': 'the last finished epoch is kept: the same command with --resume goes on from it',
+         'synth': 'the same command writes the whole set again'}   # what a stopped stage keeps, and how to go on
+
 def main(argv:list[str]|None=None # arguments (default: sys.argv[1:])
         ) -> int:
     "Run `siamese-mammo`; user errors print one line and return 2."
@@ -164,8 +169,7 @@ def main(argv:list[str]|None=None # arguments (default: sys.argv[1:])
         return 2
     except KeyboardInterrupt as e:   # Ctrl-C, or SIGTERM (`_terminate`); the worker processes have ended with it
         name = e.args[0] if e.args else 'SIGINT'
-        print(f'siamese-mammo {args.stage}: stopped by {name}; what finished is kept: the same command goes on from '
-              f'there', file=sys.stderr)
+        print(f'siamese-mammo {args.stage}: stopped by {name}; {AGAIN.get(args.stage, AGAIN[None])}', file=sys.stderr)
         return 128 + getattr(signal, name)
 
 # %% ../nbs/11_cli.ipynb #917e4c69
