@@ -36,13 +36,13 @@ def _doc(node:ast.AST, comments:dict[int, str], lines:list[str]) -> str:
     above = node.lineno - 1
     return comments.get(node.lineno) or (comments.get(above, '') if lines[above - 1].strip().startswith('#') else '')
 
+class Expr(str):
+    "A default written as an expression (a name, a lookup): shown in the help, left to the function when run."
+
 def _literal(node:ast.AST|None):
     "A default's value when the source writes a literal; its source text (wrapped in `Expr`) otherwise."
     try: return ast.literal_eval(node)
     except ValueError: return Expr(ast.unparse(node))
-
-class Expr(str):
-    "A default written as an expression (a name, a lookup): shown in the help, left to the function when run."
 
 def options_of(target:str # 'module:name' of a function or dataclass in the package
               ) -> list[tuple[str, str, object, str]]:
