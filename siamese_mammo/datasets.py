@@ -422,7 +422,7 @@ def parse_mias_info(path:Path|str, # the database's Info.txt
     lines = drop_repeated_rows(lines.set_index('line').fillna(''), Path(path).name, skips, 'ref')
     good = valid_rows([{k: v for k, v in r.items() if v != ''} for r in lines.to_dict('records')], MiasRow,
                       Path(path).name, skips, 'ref', list(lines.index))
-    df = pd.DataFrame([dict(r.model_dump(), line=n) for n, r in good], columns=MIAS_FIELDS + ['line'])
+    df = pd.DataFrame([dict(r.model_dump(), line=lines.index[k]) for k, r in good], columns=MIAS_FIELDS + ['line'])
     for ref, g in df.groupby('ref', sort=False):
         if why := mias_conflict(g):
             skips.add(ref, 'conflicting Info.txt lines', f'{Path(path).name}: {why}')
