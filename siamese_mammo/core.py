@@ -6,13 +6,14 @@
 from __future__ import annotations
 import json, multiprocessing, os, random, signal
 from contextlib import contextmanager
+from importlib.util import find_spec
 from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['DATA_ENV', 'RUNS_ENV', 'QUIET_KERNEL', 'project_root', 'data_root', 'runs_root', 'result', 'UserError', 'OptionError',
-           'DatasetError', 'DatasetNotFound', 'DamagedFile', 'notebook', 'execute_notebook', 'atomic_write', 'parallel',
-           'seed_everything', 'pick_device']
+__all__ = ['DATA_ENV', 'RUNS_ENV', 'QUIET_KERNEL', 'project_root', 'data_root', 'runs_root', 'checkout', 'result', 'UserError',
+           'OptionError', 'DatasetError', 'DatasetNotFound', 'DamagedFile', 'notebook', 'execute_notebook',
+           'atomic_write', 'parallel', 'seed_everything', 'pick_device']
 
 # %% ../nbs/00_core.ipynb #ba7c6ef6
 DATA_ENV, RUNS_ENV = 'SIAMESE_MAMMO_DATA', 'SIAMESE_MAMMO_RUNS'
@@ -43,10 +44,14 @@ def _folder(path:Path, what:str, option:str, env:str) -> Path:
     return path
 
 # %% ../nbs/00_core.ipynb #503fca88
+def checkout() -> Path:
+    "The source checkout this package runs from: where its notebooks (nbs/) and committed results (figures/) are."
+    return Path(find_spec('siamese_mammo').origin).resolve().parents[1]
+
 def result(name:str # a JSON file under figures/, e.g. texture_beta.json or heldout_7301/siamese_metrics.json
           ) -> dict:
-    "A committed result file of figures/, parsed."
-    return json.loads((project_root()/'figures'/name).read_text())
+    "A committed result file of the checkout's figures/, parsed (from whatever folder the command runs in)."
+    return json.loads((checkout()/'figures'/name).read_text())
 
 # %% ../nbs/00_core.ipynb #944f200e
 class UserError(ValueError):
@@ -69,8 +74,7 @@ class DamagedFile(UserError):
 def notebook(name:str # a notebook of nbs/, e.g. 05_pretrain.ipynb
             ) -> Path:
     "The path of nbs/`name` in the source checkout this package runs from, which papermill executes."
-    import siamese_mammo
-    path = Path(siamese_mammo.__file__).resolve().parents[1]/'nbs'/name
+    path = checkout()/'nbs'/name
     if not path.is_file(): raise UserError(f'{path} not found: the stages that run notebooks (sweep, paper) need the '
                                            f'package installed from a source checkout (pip install -e CHECKOUT)')
     return path
