@@ -450,38 +450,41 @@ def _mias_box(r, side:int, size) -> list[dict]:
     return box_in_image([x - r.radius, y - r.radius, x + r.radius, y + r.radius], (side, side), size, r.ref, Skips(),
                         category=r.cls, birads=np.nan, pathology=r.severity)
 
+def _mias_pixels(path:Path, ref:str, skips:Skips) -> np.ndarray|None:
+    "An image of the database read and checked (its file, its PGM header, its 1024x1024), or None with the record."
+    if not path.exists():
+        skips.add(ref, 'missing file')
+        return None
+    try: img = read_pgm(path)
+    except BadImage as e:
+        skips.add(ref, str(e), e.detail)
+        return None
+    if img.shape == MIAS_SIZE: return img
+    skips.add(ref, 'size disagrees with Info.txt', f'{path.name} holds {img.shape[0]}x{img.shape[1]}; '
+              f"Info.txt's coordinates are for the database's {MIAS_SIZE[0]}x{MIAS_SIZE[1]}")
+
+def _mias_row(raw:Path, ref:str, lines:pd.DataFrame, size:tuple[int,int], skips:Skips) -> dict|None:
+    "The exam-table row of one image from its Info.txt lines, or None (recorded in `skips`)."
+    if (img := _mias_pixels(raw/f'{ref}.pgm', ref, skips)) is None: return None
+    num, sev = int(ref[3:]), lines.severity.dropna()
+    woman = f'mias{(num + 1)//2:03d}'
+    return dict(patient_id=pseudonym(woman), study_id=woman, image_id=ref, laterality='R' if num % 2 else 'L',
+                view='MLO', path=f'{ref}.pgm', height=img.shape[0], width=img.shape[1], resized_height=size[0],
+                resized_width=size[1], breast_birads=np.nan, density=lines.tissue.iloc[0],
+                outcome='M' if 'M' in set(sev) else 'B' if len(sev) else 'N',
+                boxes=[b for r in lines.itertuples() for b in _mias_box(r, img.shape[0], size)], split=None)
+
 def read_mias(raw:Path|str, # folder holding Info.txt and mdbNNN.pgm
               size:tuple[int,int]=PAPER_SIZE, # resized (height, width)
               seed:int=0 # seed of the patient split
              ) -> tuple[pd.DataFrame, Skips]:
     "The exam table of mini-MIAS (or the part of it on disk), with the skipped inputs."
-    raw, skips, rows = Path(raw), Skips(), []
+    raw, skips = Path(raw), Skips()
     info = parse_mias_info(raw/'Info.txt', skips)
     # images with a line that does not fit the schema, or lines that disagree: already recorded
     bad = {item for item, reason, _ in skips if reason.startswith('invalid') or reason.startswith('conflicting')}
-    for ref, g in info[~info.ref.isin(bad)].groupby('ref', sort=True):
-        path = raw/f'{ref}.pgm'
-        if not path.exists():
-            skips.add(ref, 'missing file')
-            continue
-        try: img = read_pgm(path)
-        except BadImage as e:
-            skips.add(ref, str(e), e.detail)
-            continue
-        if img.shape != MIAS_SIZE:
-            skips.add(ref, 'size disagrees with Info.txt', f'{path.name} holds {img.shape[0]}x{img.shape[1]}; '
-                      f"Info.txt's coordinates are for the database's {MIAS_SIZE[0]}x{MIAS_SIZE[1]}")
-            continue
-        num = int(ref[3:])
-        woman = f'mias{(num + 1)//2:03d}'
-        sev = g.severity.dropna()
-        rows.append(dict(patient_id=pseudonym(woman), study_id=woman, image_id=ref, laterality='R' if num % 2 else 'L',
-                         view='MLO',
-                         path=path.name, height=img.shape[0], width=img.shape[1], resized_height=size[0],
-                         resized_width=size[1],
-                         breast_birads=np.nan, density=g.tissue.iloc[0],
-                         outcome='M' if 'M' in set(sev) else 'B' if len(sev) else 'N',
-                         boxes=[b for r in g.itertuples() for b in _mias_box(r, img.shape[0], size)], split=None))
+    rows = [row for ref, g in info[~info.ref.isin(bad)].groupby('ref', sort=True)
+            if (row := _mias_row(raw, ref, g, size, skips))]
     for pgm in sorted(set(p.stem for p in raw.glob('mdb*.pgm')) - set(info.ref) - bad):
         skips.add(pgm, 'image not in Info.txt', f'{pgm}.pgm has no line in Info.txt: its tissue and findings are '
                                                  f'unknown')
