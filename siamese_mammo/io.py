@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_io.ipynb #d65a4f67
 from __future__ import annotations
-import hashlib, os, re, secrets
+import hashlib, io, os, re, secrets
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -167,12 +167,13 @@ def read_pgm(path:Path|str # a binary (P5) or ASCII (P2) PGM file
             ) -> np.ndarray:
     "Read a PGM as uint16 (stretched to the full range, bright = dense)."
     if not Path(path).is_file(): raise BadImage(f'missing file {path}')
+    data = Path(path).read_bytes()   # read once: Pillow decodes it, the header check reads it
     try:
-        with Image.open(path) as im:
+        with Image.open(io.BytesIO(data)) as im:
             im.load()
             arr = np.asarray(im)
     except Exception as e: raise BadImage(f'truncated or corrupt PGM ({type(e).__name__})') from None
-    if why := pgm_disagreement(Path(path).read_bytes()): raise BadImage('PGM header disagrees with its pixels', why)
+    if why := pgm_disagreement(data): raise BadImage('PGM header disagrees with its pixels', why)
     return to_uint16(arr)
 
 def write_png16(path:Path|str, # destination .png

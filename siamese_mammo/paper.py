@@ -87,9 +87,9 @@ class Chain:
     data_dir:str|None=None    # the data root
     seed:int=0
     device:str='auto'
-    report:dict=field(default_factory=dict)   # what was written and what failed: paper_report.json
+    report:dict=field(default_factory=lambda: dict(figures={}, failures=[], lem={}))   # paper_report.json
 
-    def fail(self, why:str): self.report.setdefault('failures', []).append(why)
+    def fail(self, why:str): self.report['failures'].append(why)
 
 def pretrain_methods(chain:Chain, dataset:str) -> tuple[pd.DataFrame, dict]:
     ("The Siamese grid of `dataset` and its baselines, through papermill: the sweep table and method -> finished run "

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
-from .core import atomic_write
+from .core import atomic_write, checkout
 import siamese_mammo
 
 # %% auto #0
@@ -108,7 +108,7 @@ def write_table(table:pd.DataFrame, path:Path|str, note:str='') -> Path:
 
 def commit() -> str:
     "The short git commit of the installed code, or its version outside a git checkout."
-    try: return subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=Path(siamese_mammo.__file__).parent,
+    try: return subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=checkout(),
                                capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError): return f'version {siamese_mammo.__version__}'
 

@@ -323,9 +323,7 @@ def damage(raw:Path, what:tuple):
 
 def accounted(raw:Path, exams:pd.DataFrame, skipped:pd.DataFrame) -> set:
     "The image ids of the table that are neither used nor named in a skip record."
-    ids = {i.strip() for i in table(raw).image_id if i.strip()}
-    named = {part.strip() for item in skipped.item.astype(str) for part in item.split(' + ')}
-    return ids - set(exams.image_id) - named
+    return unaccounted({i.strip() for i in table(raw).image_id if i.strip()}, exams, skipped.itertuples(index=False))
 
 # the same examples on every run: CI is reproducible
 @settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -398,7 +396,7 @@ def damage_mias(raw:Path, what:tuple):
     else: pgm.unlink()
 
 def unaccounted(ids:set, exams:pd.DataFrame, skips) -> set:
-    "The ids that are neither in the exam table nor named in a skip record."
+    "The ids that are neither in the exam table nor named in a skip record (records as (item, reason, detail))."
     named = {part.strip() for item, *_ in skips for part in str(item).split(' + ')}
     return ids - set(exams.image_id) - named
 
