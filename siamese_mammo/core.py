@@ -124,8 +124,14 @@ def parallel(fn, # a module-level function of one item (it travels to the worker
             ) -> list:
     "`fn` of every item, in order, from worker processes that all end with the call, whatever ends it."
     from tqdm.auto import tqdm
-    with multiprocessing.Pool(workers or os.cpu_count(), initializer=_worker_signals) as pool:   # exit: terminate()
-        return list(tqdm(pool.imap(fn, items), total=len(items), desc=desc, leave=False))
+    pool = multiprocessing.Pool(workers or os.cpu_count(), initializer=_worker_signals)
+    try: results = list(tqdm(pool.imap(fn, items), total=len(items), desc=desc, leave=False))
+    except BaseException:   # interrupted or failed: every worker ended now
+        pool.terminate()
+        raise
+    pool.close()   # finished: the idle workers leave on their own, no signal sent
+    pool.join()
+    return results
 
 # %% ../nbs/00_core.ipynb #fcbbf589
 def seed_everything(seed:int # the one seed of the run
